@@ -1,0 +1,242 @@
+"""``together``: serve the skill, or talk to it from a terminal.
+
+    together serve   [--host 127.0.0.1] [--port 8000] [--dev] [--store URL] [--workers N]
+    together chat    [--locale en-US] [--household NAME] [--person NAME] [--store URL]
+                     [--now ISO8601] [--timezone TZ] [--device voice|screen]
+    together say     [same options] [--json] UTTERANCE [UTTERANCE ...]
+    together resolve [--locale en-US] [--json] UTTERANCE
+
+This is a contract other tools rely on: options and the ``--json`` fields only grow.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import json
+import logging
+import os
+import sys
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from skill.runtime import Settings, build_skill, utc_now
+
+LOOPBACK_NAMES = {"localhost"}
+
+
+class UsageError(Exception):
+    """A command-line mistake: printed without a traceback, exit status 2."""
+
+
+def is_loopback(host: str) -> bool:
+    if host in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _clock(now: str | None) -> Callable[[], datetime]:
+    if not now:
+        return utc_now
+    try:
+        moment = datetime.fromisoformat(now)
+    except ValueError as exc:
+        raise UsageError(
+            f"--now must be ISO 8601, like 2026-11-25T21:30:00+00:00: {now!r}"
+        ) from exc
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return lambda: moment
+
+
+def _conversation(args: argparse.Namespace) -> Any:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    from skill.sim.envelope import Device
+    from skill.sim.session import Conversation
+
+    if args.timezone:
+        try:
+            ZoneInfo(args.timezone)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise UsageError(f"unknown time zone {args.timezone!r}") from exc
+    zone_name = args.timezone
+    settings = Settings.from_env(store_url=args.store)
+    clock = _clock(args.now)
+    skill = build_skill(settings, clock=clock, zone=lambda _env: zone_name)
+    device = Device(
+        household=args.household,
+        person=args.person,
+        locale=args.locale,
+        screen=args.device == "screen",
+    )
+    return Conversation(skill, device, clock)
+
+
+def _print_turn(result: Any, out: Any) -> None:
+    label = result.intent or result.request["request"]["type"]
+    print(f"  ({label}{_slots_text(result.slots)})", file=out)
+    if result.speech:
+        print(f"Alexa: {result.speech}", file=out)
+    if result.reprompt:
+        print(f"  (reprompt: {result.reprompt})", file=out)
+    if result.card:
+        print(f"  [card: {result.card.get('title')}: {result.card.get('content')}]", file=out)
+    if result.end_session is not False and result.request.get("session") is not None:
+        print("  (session ended)", file=out)
+
+
+def _slots_text(slots: dict[str, str | None]) -> str:
+    filled = {k: v for k, v in slots.items() if v is not None}
+    return " " + " ".join(f"{k}={v!r}" for k, v in filled.items()) if filled else ""
+
+
+def cmd_say(args: argparse.Namespace) -> int:
+    convo = _conversation(args)
+    for utterance in args.utterances:
+        result = convo.say(utterance)
+        if args.json:
+            print(json.dumps(result.to_json(), ensure_ascii=False))
+        else:
+            print(f"You: {utterance}")
+            _print_turn(result, sys.stdout)
+    return 0
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    convo = _conversation(args)
+    print(
+        f'Talking to "{convo.invocation}" as household {args.household!r} ({args.locale}). '
+        'Try "open resilient together". Ctrl-D to leave.'
+    )
+    while True:
+        try:
+            utterance = input("You: ")
+        except EOFError:
+            print()
+            return 0
+        if not utterance.strip():
+            continue
+        _print_turn(convo.say(utterance), sys.stdout)
+
+
+def cmd_resolve(args: argparse.Namespace) -> int:
+    from skill.sim.nlu import Nlu
+
+    nlu = Nlu.for_locale(args.locale)
+    parse = nlu.resolve(" ".join(args.utterance))
+    data: dict[str, Any] = {
+        "intent": parse.intent,
+        "slots": {
+            name: {
+                "value": fill.value,
+                "resolution": None
+                if fill.resolution is None
+                else {
+                    "status": fill.resolution.status,
+                    "id": fill.resolution.value_id,
+                    "name": fill.resolution.value_name,
+                },
+            }
+            for name, fill in parse.slots.items()
+        },
+        "considered": [
+            {"intent": c.intent, "score": round(c.score, 3), "sample": c.sample}
+            for c in parse.considered
+        ],
+    }
+    if args.json:
+        print(json.dumps(data, ensure_ascii=False))
+        return 0
+    print(f"intent: {data['intent']}")
+    for name, slot in data["slots"].items():
+        print(f"  {name} = {slot['value']!r} {slot['resolution'] or ''}")
+    for c in data["considered"][:5]:
+        print(f"  considered {c['intent']} ({c['score']}) via {c['sample']!r}")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from skill.web.server import serve
+
+    dev = args.dev or os.environ.get("TOGETHER_DEV", "").strip().lower() in {"1", "true", "yes"}
+    settings = Settings.from_env(store_url=args.store, dev=dev)
+    if settings.dev:
+        if not is_loopback(args.host):
+            raise UsageError(
+                f"dev mode skips request signatures, so it binds only to loopback, "
+                f"not {args.host!r}"
+            )
+        print(
+            "*** DEV MODE: Alexa signatures and timestamps are NOT checked. "
+            f"Listening on {args.host}:{args.port} only. ***",
+            file=sys.stderr,
+        )
+    elif not settings.skill_id:
+        raise UsageError(
+            "production mode needs the skill id: set TOGETHER_SKILL_ID "
+            "(or use --dev on loopback to try it locally)"
+        )
+    return serve(settings, host=args.host, port=args.port, workers=args.workers)
+
+
+def _talk_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--locale", default="en-US")
+    parser.add_argument("--household", default="local", help="simulates amzn1.ask.account.NAME")
+    parser.add_argument("--person", default=None, help="a recognised voice")
+    parser.add_argument("--store", default=None, help="sqlite:///PATH (or TOGETHER_STORE)")
+    parser.add_argument("--now", default=None, help="simulated time, ISO 8601")
+    parser.add_argument("--timezone", default=None, help="the device's IANA time zone")
+    parser.add_argument("--device", choices=("voice", "screen"), default="voice")
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="together", description="Resilient Together, an Alexa skill")
+    sub = top.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="serve POST /alexa with gunicorn")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--dev", action="store_true", help="no signature checks; loopback only")
+    serve.add_argument("--store", default=None)
+    serve.add_argument("--workers", type=int, default=2)
+    serve.set_defaults(func=cmd_serve)
+
+    chat = sub.add_parser("chat", help="talk to the skill in a terminal")
+    _talk_options(chat)
+    chat.set_defaults(func=cmd_chat)
+
+    say = sub.add_parser("say", help="one session, one turn per argument")
+    _talk_options(say)
+    say.add_argument("--json", action="store_true", help="one JSON object per turn")
+    say.add_argument("utterances", nargs="+", metavar="UTTERANCE")
+    say.set_defaults(func=cmd_say)
+
+    resolve = sub.add_parser("resolve", help="which intent an utterance resolves to")
+    resolve.add_argument("--locale", default="en-US")
+    resolve.add_argument("--json", action="store_true")
+    resolve.add_argument("utterance", nargs="+")
+    resolve.set_defaults(func=cmd_resolve)
+    return top
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    logging.basicConfig(
+        level=os.environ.get("TOGETHER_LOG_LEVEL", "WARNING").upper(),
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+    )
+    args = parser().parse_args(argv)
+    try:
+        result: int = args.func(args)
+    except UsageError as exc:
+        print(f"together: {exc}", file=sys.stderr)
+        return 2
+    return result
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,272 @@
+"""Every word the skill speaks, loaded from data files and validated at load.
+
+Layout: ``skill/content/<lang>/`` holds the language base (``en``) and
+``skill/content/<locale>/`` per-locale overrides (``en-GB`` ...). A locale's content is
+its language base with the locale's tables merged over it key by key. A locale we do
+not know falls back to its language (``en-NZ`` -> ``en``), and anything else to en-US.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from skill.content.keys import SPEECH_KEYS, WORD_KEYS
+
+CONTENT_DIR = Path(__file__).resolve().parent
+THEMES = ("empathy", "communication", "support", "selfcare", "help", "progress")
+PHASES = ("in", "in_top_up", "hold", "hold_empty", "out", "out_long")
+DEFAULT_LOCALE = "en-US"
+
+# The only markup a content string may carry.
+_ALLOWED_TAG = re.compile(
+    r'<break time="(\d+(?:\.\d+)?)(s|ms)"/>'
+    r'|<say-as interpret-as="(?:digits|telephone|cardinal|ordinal)">[^<>]*</say-as>'
+)
+
+
+class ContentError(ValueError):
+    """A content file breaks the contract (missing key, unknown slot, bad markup)."""
+
+
+@dataclass(frozen=True)
+class Prompt:
+    id: str
+    theme: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Pattern:
+    id: str
+    name: str
+    how: str
+    phases: tuple[tuple[str, float], ...]
+
+    @property
+    def cycle_seconds(self) -> float:
+        return sum(seconds for _, seconds in self.phases)
+
+
+@dataclass(frozen=True)
+class Breathing:
+    default: str
+    default_minutes: int
+    min_minutes: int
+    max_minutes: int
+    round_seconds: int
+    patterns: dict[str, Pattern]
+
+
+@dataclass(frozen=True)
+class Content:
+    locale: str
+    speech: dict[str, tuple[str, ...]]
+    words: dict[str, tuple[str, str]]
+    and_word: str
+    helpline_speech: str
+    helpline_text: str
+    reflections: tuple[Prompt, ...]
+    gratitude_questions: tuple[Prompt, ...]
+    breathing: Breathing
+    crisis_patterns: tuple[re.Pattern[str], ...]
+    near_misses: tuple[str, ...]
+    default_zone: str
+
+    def variants(self, key: str) -> tuple[str, ...]:
+        return self.speech[key]
+
+    def word(self, key: str, count: int) -> str:
+        one, many = self.words[key]
+        return one if count == 1 else many
+
+    def prompt(self, prompt_id: str) -> Prompt | None:
+        for prompt in self.reflections:
+            if prompt.id == prompt_id:
+                return prompt
+        return None
+
+
+def _load_toml(path: Path) -> dict[str, Any]:
+    if not path.exists():
+        return {}
+    with path.open("rb") as fh:
+        try:
+            return tomllib.load(fh)
+        except tomllib.TOMLDecodeError as exc:
+            raise ContentError(f"{path}: {exc}") from exc
+
+
+def _layered(name: str, locale: str) -> tuple[dict[str, Any], list[Path]]:
+    """The language file with the locale's file merged over it, table by table."""
+    lang = locale.split("-")[0]
+    merged: dict[str, Any] = {}
+    paths = []
+    for folder in (lang, locale):
+        path = CONTENT_DIR / folder / name
+        data = _load_toml(path)
+        if data:
+            paths.append(path)
+        for table, value in data.items():
+            if isinstance(value, dict) and isinstance(merged.get(table), dict):
+                merged[table] = {**merged[table], **value}
+            else:
+                merged[table] = value
+    return merged, paths
+
+
+def check_markup(text: str, where: str) -> None:
+    """Refuse anything but the allowed tags, and raw ``&``, ``<`` or ``>``."""
+    for match in _ALLOWED_TAG.finditer(text):
+        if match.group(1) is not None:
+            seconds = float(match.group(1)) / (1000 if match.group(2) == "ms" else 1)
+            if seconds > 10:
+                raise ContentError(f"{where}: break over 10 s in {text!r}")
+    rest = _ALLOWED_TAG.sub("", text)
+    for bad in ("<", ">", "&"):
+        if bad in rest:
+            raise ContentError(f"{where}: {bad!r} outside allowed markup in {text!r}")
+
+
+def slots_of(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+
+
+def _check_speech(speech: dict[str, Any], where: str) -> dict[str, tuple[str, ...]]:
+    out: dict[str, tuple[str, ...]] = {}
+    for key, spec in SPEECH_KEYS.items():
+        variants = speech.get(key)
+        if isinstance(variants, str):
+            variants = [variants]
+        if not variants or not all(isinstance(v, str) and v.strip() for v in variants):
+            raise ContentError(f"{where}: speech key {key!r} needs one or more variants")
+        for text in variants:
+            try:
+                used = slots_of(text)
+            except ValueError as exc:
+                raise ContentError(f"{where}: {key}: {exc} in {text!r}") from exc
+            if used - spec.allowed:
+                raise ContentError(f"{where}: {key}: unknown slot(s) {sorted(used - spec.allowed)}")
+            if spec.required - used:
+                raise ContentError(
+                    f"{where}: {key}: missing slot(s) {sorted(spec.required - used)}"
+                )
+            check_markup(text, f"{where}: {key}")
+        out[key] = tuple(variants)
+    unknown = set(speech) - set(SPEECH_KEYS)
+    if unknown:
+        raise ContentError(f"{where}: unknown speech keys {sorted(unknown)}")
+    return out
+
+
+def _prompts(data: dict[str, Any], table: str, where: str) -> tuple[Prompt, ...]:
+    items = data.get(table, [])
+    prompts = tuple(Prompt(str(i["id"]), str(i["theme"]), str(i["text"])) for i in items)
+    ids = [p.id for p in prompts]
+    if len(ids) != len(set(ids)):
+        raise ContentError(f"{where}: duplicate ids in {table}")
+    for p in prompts:
+        if p.theme not in THEMES:
+            raise ContentError(f"{where}: {p.id}: unknown theme {p.theme!r}")
+        check_markup(p.text, f"{where}: {p.id}")
+        if slots_of(p.text):
+            raise ContentError(f"{where}: {p.id}: prompts take no slots")
+    return prompts
+
+
+def _breathing(data: dict[str, Any], where: str) -> Breathing:
+    try:
+        patterns = {
+            pid: Pattern(
+                pid,
+                str(p["name"]),
+                str(p["how"]),
+                tuple((str(name), float(secs)) for name, secs in p["phases"]),
+            )
+            for pid, p in data["patterns"].items()
+        }
+        breathing = Breathing(
+            default=str(data["default"]),
+            default_minutes=int(data["default_minutes"]),
+            min_minutes=int(data["min_minutes"]),
+            max_minutes=int(data["max_minutes"]),
+            round_seconds=int(data["round_seconds"]),
+            patterns=patterns,
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ContentError(f"{where}: breathing: {exc!r}") from exc
+    if breathing.default not in patterns:
+        raise ContentError(f"{where}: default pattern {breathing.default!r} is not defined")
+    for pattern in patterns.values():
+        for phase, seconds in pattern.phases:
+            if phase not in PHASES or not 0.5 <= seconds <= 30:
+                raise ContentError(f"{where}: {pattern.id}: bad phase {phase!r} {seconds}")
+        check_markup(pattern.how, f"{where}: {pattern.id}")
+    return breathing
+
+
+def supported_locales() -> tuple[str, ...]:
+    data = _load_toml(CONTENT_DIR / "locales.toml")
+    return tuple(data["supported"]["locales"])
+
+
+def content_locale(locale: str | None) -> str:
+    """The locale whose content we speak for a request's locale."""
+    if not locale:
+        return DEFAULT_LOCALE
+    if locale in supported_locales():
+        return locale
+    lang = locale.split("-")[0]
+    return locale if (CONTENT_DIR / lang).is_dir() else DEFAULT_LOCALE
+
+
+@cache
+def load(locale: str | None = DEFAULT_LOCALE) -> Content:
+    """The validated content for a locale (cached)."""
+    locale = content_locale(locale)
+    speech_data, paths = _layered("speech.toml", locale)
+    where = " + ".join(str(p.relative_to(CONTENT_DIR)) for p in paths) or locale
+    speech = _check_speech(speech_data.get("speech", {}), where)
+    words_raw = speech_data.get("words", {})
+    words: dict[str, tuple[str, str]] = {}
+    for key in WORD_KEYS:
+        pair = words_raw.get(key)
+        if not (isinstance(pair, list) and len(pair) == 2):
+            raise ContentError(f"{where}: words.{key} needs [singular, plural]")
+        words[key] = (str(pair[0]), str(pair[1]))
+    helpline = speech_data.get("helpline", {})
+    if not helpline.get("speech") or not helpline.get("text"):
+        raise ContentError(f"{where}: [helpline] needs speech and text")
+    check_markup(helpline["speech"], f"{where}: helpline")
+
+    decks, deck_paths = _layered("reflections.toml", locale)
+    questions, _ = _layered("gratitude.toml", locale)
+    breathing, _ = _layered("breathing.toml", locale)
+    crisis, _ = _layered("crisis.toml", locale)
+    zones = _load_toml(CONTENT_DIR / "locales.toml").get("zones", {})
+    deck_where = ", ".join(str(p.relative_to(CONTENT_DIR)) for p in deck_paths)
+    try:
+        crisis_patterns = tuple(re.compile(p) for p in crisis.get("patterns", []))
+    except re.error as exc:
+        raise ContentError(f"{locale}: crisis pattern: {exc}") from exc
+    if not crisis_patterns:
+        raise ContentError(f"{locale}: no crisis patterns")
+    return Content(
+        locale=locale,
+        speech=speech,
+        words=words,
+        and_word=str(words_raw.get("and", "and")),
+        helpline_speech=str(helpline["speech"]),
+        helpline_text=str(helpline["text"]),
+        reflections=_prompts(decks, "prompt", deck_where),
+        gratitude_questions=_prompts(questions, "question", f"{locale} gratitude"),
+        breathing=_breathing(breathing, f"{locale} breathing"),
+        crisis_patterns=crisis_patterns,
+        near_misses=tuple(crisis.get("near_misses", [])),
+        default_zone=str(zones.get(locale, "UTC")),
+    )

@@ -1,0 +1,143 @@
+"""The speech contract: every key the skill speaks, and the named slots each may use.
+
+Content files (``skill/content/<lang>/speech.toml`` with per-locale overrides) must
+define every key here with one or more variants; a variant may use only the slots
+listed for its key, and must use every slot marked required. The loader checks this
+at start-up, so a typo in a content file fails the tests, not a household's evening.
+
+Slots are filled with ``{name}``; the renderer escapes whatever it puts in them.
+Variants may contain ``<break time="Ns"/>`` (N at most 10) and nothing else of SSML.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Key:
+    """One speech key: the slots a variant may use, and those it must use."""
+
+    allowed: frozenset[str] = frozenset()
+    required: frozenset[str] = frozenset()
+
+
+def _k(allowed: str = "", required: str = "") -> Key:
+    return Key(frozenset(allowed.split()), frozenset(required.split()))
+
+
+SPEECH_KEYS: dict[str, Key] = {
+    # --- opening -------------------------------------------------------------
+    # First ever visit: what the skill does (one sentence), not medical advice, and the
+    # offer of today's reflection or the three practices. Ends with a question.
+    "launch_first": _k(),
+    # A return visit with no running streak. Ends with the offer (a question).
+    "launch_return": _k(),
+    # A return visit with a streak of {streak} days (a number, at least 2).
+    "launch_return_streak": _k("streak", "streak"),
+    # Reprompt after any launch or menu offer.
+    "reprompt_menu": _k(),
+    # The offer alone (after StartOver, or when a practice ends and the session stays).
+    "menu": _k(),
+    # After a practice, offering one more thing; a question.
+    "offer_next": _k(),
+    "help": _k(),
+    "reprompt_help": _k(),
+    "goodbye": _k(),
+    "navigate_home": _k(),
+    "fallback": _k(),
+    "reprompt_fallback": _k(),
+    # "Yes" or "no" when nothing was asked.
+    "yes_no_unexpected": _k(),
+    "nothing_to_repeat": _k(),
+    "error": _k(),
+    "store_error": _k(),
+    # --- breathing -------------------------------------------------------------
+    # Before the first round: {pattern} is the pattern's spoken name, {minutes} a
+    # phrase like "3 minutes".
+    "breathe_intro": _k("pattern minutes", "pattern minutes"),
+    # Minutes asked for were out of range: {asked} was asked, {used} is what we do,
+    # {low}/{high} the range (numbers).
+    "breathe_minutes_adjusted": _k("asked used low high", "used"),
+    # Phase cues, spoken at the start of each phase. Short: two to five words.
+    "breathe_cue_in": _k(),
+    "breathe_cue_in_top_up": _k(),  # the second, short inhale of a cyclic sigh
+    "breathe_cue_hold": _k(),  # hold with full lungs
+    "breathe_cue_hold_empty": _k(),  # hold with empty lungs
+    "breathe_cue_out": _k(),
+    "breathe_cue_out_long": _k(),  # the long, slow exhale of a sigh or of 4-7-8
+    # End of a round when more remains: a question ("Shall we keep going?").
+    "breathe_continue": _k("minutes_left"),
+    "reprompt_breathe_continue": _k(),
+    # The exercise is complete.
+    "breathe_done": _k(),
+    # They chose to stop before the end (a "no" to continuing, or stop).
+    "breathe_stopped": _k(),
+    "breathe_paused": _k(),
+    "reprompt_breathe_paused": _k(),
+    "breathe_resumed": _k(),
+    "resume_nothing": _k(),
+    "pause_nothing": _k(),
+    # --- gratitude -------------------------------------------------------------
+    # Lead-in before a gratitude question drawn from gratitude.toml ({question}).
+    "gratitude_ask": _k("question", "question"),
+    "reprompt_gratitude_ask": _k(),
+    # Reflect the household's words back warmly: {gratitude} is what they said.
+    "gratitude_reflect": _k("gratitude count", "gratitude"),
+    "gratitude_empty": _k(),
+    # --- wins ------------------------------------------------------------------
+    "win_ask": _k(),
+    "reprompt_win_ask": _k(),
+    # Active-constructive: enthusiastic, specific about {win}, then ONE savouring
+    # question the household can talk over together (the session then closes).
+    "win_celebrate": _k("win", "win"),
+    # The very first win ever recorded.
+    "win_milestone_first": _k("win", "win"),
+    # The {count}th win (5, 10, 25, 50, 100, ...).
+    "win_milestone": _k("win count", "win count"),
+    "win_empty": _k(),
+    "card_win_title": _k(),
+    # --- reflection ------------------------------------------------------------
+    # First time today: {prompt} is today's prompt.
+    "reflection_today": _k("prompt", "prompt"),
+    # Asked again the same day: the same {prompt}.
+    "reflection_again": _k("prompt", "prompt"),
+    "card_reflection_title": _k(),
+    # --- progress --------------------------------------------------------------
+    "progress_nothing_yet": _k(),
+    # {streak} current, {best} best (numbers); {counts} a spoken list like
+    # "4 breathing exercises, 2 gratitudes and 1 win"; {week} a spoken list for the
+    # past seven days (may be the phrase from "progress_week_none").
+    "progress_summary_streak": _k("streak best counts week", "streak counts"),
+    "progress_summary_no_streak": _k("best counts week", "counts"),
+    "progress_week_none": _k(),
+    # --- recall ----------------------------------------------------------------
+    "recall_gratitudes": _k("items count", "items"),
+    "recall_wins": _k("items count", "items"),
+    "recall_gratitudes_empty": _k(),
+    "recall_wins_empty": _k(),
+    # --- help and crisis -------------------------------------------------------
+    # Locale-appropriate ways to find professional or couples' help.
+    "find_help": _k(),
+    # Crisis: calm, the locale's {helpline} phrase, "or your local emergency number".
+    "crisis": _k("helpline", "helpline"),
+    "card_crisis_title": _k(),
+    "card_crisis_body": _k("helpline", "helpline"),
+    # --- delete ----------------------------------------------------------------
+    "delete_confirm": _k(),
+    "reprompt_delete_confirm": _k(),
+    "delete_done": _k(),
+    "delete_kept": _k(),
+}
+
+# Words the renderer composes phrases from: (singular, plural) pairs and joiners.
+WORD_KEYS: frozenset[str] = frozenset(
+    {
+        "minute",
+        "day",
+        "breathe",  # "breathing exercise" / "breathing exercises"
+        "gratitude",  # "gratitude" / "gratitudes"
+        "win",
+        "reflection",
+    }
+)

@@ -1,0 +1,103 @@
+"""Guided breathing: from a pattern and minutes to rounds of paced SSML. No I/O.
+
+An exercise is ``total`` breathing cycles, spoken in rounds of about
+``round_seconds`` each; between rounds the household is asked whether to keep going.
+Each phase starts with a short spoken cue; the rest of the phase is silence, so the
+pause is the phase length less the time the cue takes to say (about 0.4 s a word at
+Alexa's speaking rate), and never less than half a second.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from skill.content import Breathing, Pattern
+from skill.core.ssml import Voice, breaks
+
+SECONDS_PER_WORD = 0.4
+
+
+@dataclass(frozen=True)
+class Plan:
+    pattern: str
+    total: int  # cycles in the whole exercise
+    done: int = 0  # cycles already guided
+
+    def to_session(self) -> dict[str, Any]:
+        return {"pattern": self.pattern, "total": self.total, "done": self.done}
+
+    @classmethod
+    def from_session(cls, data: object, breathing: Breathing) -> Plan | None:
+        if not isinstance(data, dict):
+            return None
+        pattern, total, done = data.get("pattern"), data.get("total"), data.get("done")
+        if pattern not in breathing.patterns or not isinstance(total, int):
+            return None
+        if not isinstance(done, int) or not 0 <= done < total:
+            return None
+        return cls(str(pattern), total, done)
+
+
+def choose_pattern(breathing: Breathing, slot_id: str | None, slot_value: str | None) -> str:
+    """The pattern the household asked for: resolved id, a known name, else the default."""
+    if slot_id in breathing.patterns:
+        assert slot_id is not None
+        return slot_id
+    if slot_value:
+        spoken = slot_value.lower().strip()
+        for pattern in breathing.patterns.values():
+            if spoken in (pattern.id.replace("_", " "), pattern.name.lower()):
+                return pattern.id
+    return breathing.default
+
+
+def parse_minutes(value: str | None) -> int | None:
+    """Minutes as Alexa's AMAZON.NUMBER sends them ("5"); None when absent or "?"."""
+    if value is None:
+        return None
+    try:
+        return int(value.strip())
+    except ValueError:
+        return None
+
+
+def clamp_minutes(breathing: Breathing, asked: int | None) -> int:
+    if asked is None:
+        return breathing.default_minutes
+    return max(breathing.min_minutes, min(breathing.max_minutes, asked))
+
+
+def new_plan(breathing: Breathing, pattern_id: str, minutes: int) -> Plan:
+    pattern = breathing.patterns[pattern_id]
+    total = max(1, round(minutes * 60 / pattern.cycle_seconds))
+    return Plan(pattern_id, total)
+
+
+def cycles_per_round(breathing: Breathing, pattern: Pattern) -> int:
+    return max(1, round(breathing.round_seconds / pattern.cycle_seconds))
+
+
+def spoken_seconds(ssml_text: str) -> float:
+    words = [w for w in ssml_text.replace("<", " <").split() if not w.startswith("<")]
+    return len(words) * SECONDS_PER_WORD
+
+
+def round_ssml(voice: Voice, breathing: Breathing, plan: Plan) -> tuple[str, Plan]:
+    """The SSML for the next round, and the plan after it."""
+    pattern = breathing.patterns[plan.pattern]
+    cycles = min(cycles_per_round(breathing, pattern), plan.total - plan.done)
+    # One wording per cue for the whole round: a steady rhythm is easier to follow.
+    cues = {phase: voice.say(f"breathe_cue_{phase}") for phase, _ in pattern.phases}
+    parts = []
+    for _ in range(cycles):
+        for phase, seconds in pattern.phases:
+            cue = cues[phase]
+            pause = max(0.5, seconds - spoken_seconds(cue))
+            parts.append(cue + breaks(pause))
+    return " ".join(parts), Plan(plan.pattern, plan.total, plan.done + cycles)
+
+
+def minutes_left(breathing: Breathing, plan: Plan) -> int:
+    pattern = breathing.patterns[plan.pattern]
+    return max(1, round((plan.total - plan.done) * pattern.cycle_seconds / 60))

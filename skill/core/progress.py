@@ -1,0 +1,158 @@
+"""Progress rules: streaks, counts, milestones, prompt rotation. Pure functions, no I/O.
+
+Attribute names used in the profile (see ``skill.store.base``):
+
+* ``count.<kind>``: practices of a kind ever (kinds: breathe, gratitude, win, reflection)
+* ``person.<hash>.count.<kind>``: the same per recognised voice
+* ``day.<YYYY-MM-DD>.<kind>``: practices on a local day, kept for the last 14 days
+* ``streak.last`` / ``streak.current`` / ``streak.best``: the run of consecutive local
+  days with at least one practice
+* ``prompt.day`` / ``prompt.id`` / ``prompt.used``: today's reflection and the ids the
+  household has had since the deck last went round
+* ``seen.first``: when the household first opened the skill
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from skill.store.base import Change, Entry, Snapshot, Value
+
+KINDS = ("breathe", "gratitude", "win", "reflection")
+MILESTONES = (1, 5, 10, 25, 50, 100, 150, 200, 250, 365, 500, 1000)
+DAYS_KEPT = 14
+WEEK = 7
+
+
+def is_milestone(count: int) -> bool:
+    return count in MILESTONES or (count > 1000 and count % 500 == 0)
+
+
+def _day_key(day: date, kind: str) -> str:
+    return f"day.{day.isoformat()}.{kind}"
+
+
+def practice_change(
+    snap: Snapshot,
+    kind: str,
+    today: date,
+    *,
+    person: str | None = None,
+    entry: Entry | None = None,
+) -> Change:
+    """The change recording one practice of ``kind`` on the local day ``today``."""
+    add = {f"count.{kind}": 1, _day_key(today, kind): 1}
+    if person:
+        add[f"person.{person}.count.{kind}"] = 1
+    last_text = snap.str("streak.last")
+    last = date.fromisoformat(last_text) if last_text else None
+    if last is not None and last >= today:
+        # Already counted today (or a clock from an earlier zone): the streak stands.
+        return Change(add=add, entry=entry)
+    current = snap.int("streak.current") + 1 if last == today - timedelta(days=1) else 1
+    best = max(snap.int("streak.best"), current)
+    sets: dict[str, Value] = {
+        "streak.last": today.isoformat(),
+        "streak.current": current,
+        "streak.best": best,
+    }
+    oldest = (today - timedelta(days=DAYS_KEPT - 1)).isoformat()
+    stale = tuple(name for name in snap.attrs if name.startswith("day.") and name[4:14] < oldest)
+    return Change(
+        add=add,
+        set=sets,
+        remove=stale,
+        expect={"streak.last": last_text},
+        entry=entry,
+    )
+
+
+def current_streak(snap: Snapshot, today: date) -> int:
+    """The running streak: alive while the last practice was today or yesterday."""
+    last_text = snap.str("streak.last")
+    if not last_text:
+        return 0
+    last = date.fromisoformat(last_text)
+    if last >= today - timedelta(days=1):
+        return snap.int("streak.current")
+    return 0
+
+
+@dataclass(frozen=True)
+class Summary:
+    streak: int
+    best: int
+    counts: dict[str, int]
+    week: dict[str, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+def summary(snap: Snapshot, today: date) -> Summary:
+    """Streaks, counts per kind, and the past seven local days (today included)."""
+    week_days = {(today - timedelta(days=i)).isoformat() for i in range(WEEK)}
+    week = dict.fromkeys(KINDS, 0)
+    for name, value in snap.attrs.items():
+        if name.startswith("day.") and isinstance(value, int):
+            day, _, kind = name[4:].partition(".")
+            if day in week_days and kind in week:
+                week[kind] += value
+    return Summary(
+        streak=current_streak(snap, today),
+        best=snap.int("streak.best"),
+        counts={kind: snap.int(f"count.{kind}") for kind in KINDS},
+        week=week,
+    )
+
+
+def todays_prompt(
+    snap: Snapshot, deck: Sequence[str], today: date, rng: random.Random
+) -> tuple[str, Change | None]:
+    """Today's prompt id, and the change that records it (None when already chosen).
+
+    One prompt per household per local day; no prompt comes again until every prompt
+    in the deck has been used; then the deck goes round again (never starting with the
+    prompt just heard).
+    """
+    chosen = snap.str("prompt.id")
+    if snap.str("prompt.day") == today.isoformat() and chosen in deck:
+        assert chosen is not None
+        return chosen, None
+    used_text = snap.str("prompt.used") or ""
+    used = [pid for pid in used_text.split(",") if pid in deck]
+    remaining = [pid for pid in deck if pid not in set(used)]
+    if not remaining:
+        used = []
+        remaining = [pid for pid in deck if pid != chosen] or list(deck)
+    pick = rng.choice(remaining)
+    used.append(pick)
+    change = Change(
+        set={"prompt.day": today.isoformat(), "prompt.id": pick, "prompt.used": ",".join(used)},
+        expect={"prompt.day": snap.str("prompt.day")},
+    )
+    return pick, change
+
+
+def first_visit_change(snap: Snapshot, stamp: str) -> Change | None:
+    """Mark the household as welcomed, once."""
+    if snap.str("seen.first"):
+        return None
+    return Change(set={"seen.first": stamp}, expect={"seen.first": None})
+
+
+def combine(first: Change, second: Change) -> Change:
+    """Two changes as one atomic change (their attributes must not overlap)."""
+    if first.entry is not None and second.entry is not None:
+        raise ValueError("one entry per change")
+    return Change(
+        add={**first.add, **second.add},
+        set={**first.set, **second.set},
+        remove=first.remove + second.remove,
+        expect={**first.expect, **second.expect},
+        entry=first.entry or second.entry,
+    )

@@ -1,0 +1,142 @@
+"""One turn: what a handler needs, given to it by the shell. No I/O of its own.
+
+The shell passes :class:`Services` (the store, the clock and the time-zone lookup);
+``invoke`` builds a :class:`Turn` per request and hands it to ask-sdk-core as the
+dispatch context, so handlers reach everything through ``handler_input.context``.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from functools import cached_property
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from ask_sdk_model import RequestEnvelope
+
+from skill.content import Content
+from skill.core.ssml import Voice
+from skill.store.base import Change, Conflict, HouseholdStore, Snapshot, hash_id
+
+log = logging.getLogger("skill.core")
+
+MAX_CONFLICT_RETRIES = 5
+
+
+def _no_zone(_envelope: RequestEnvelope) -> str | None:
+    return None
+
+
+def _seeded(seed: str) -> random.Random:
+    return random.Random(seed)
+
+
+@dataclass
+class Services:
+    """Everything with I/O or time, passed in by the shell."""
+
+    store: HouseholdStore
+    clock: Callable[[], datetime]
+    # The device's IANA time zone (Alexa settings API in production), or None.
+    zone: Callable[[RequestEnvelope], str | None] = _no_zone
+    salt: str = "resilient-together"
+    retention_days: int = 90
+    # Variety: a Random per turn, seeded from the request id (tests get repeatable runs).
+    rng: Callable[[str], random.Random] = _seeded
+
+
+@dataclass
+class Turn:
+    services: Services
+    envelope: RequestEnvelope
+    content: Content
+    session: dict[str, Any]
+    now: datetime
+    rng: random.Random
+    voice: Voice = field(init=False)
+    route: str | None = None  # the handler that took the turn (for logs)
+
+    def __post_init__(self) -> None:
+        recent = self.session.setdefault("recent", {})
+        self.voice = Voice(self.content, self.rng, recent)
+
+    # -- who --------------------------------------------------------------------
+    @cached_property
+    def household(self) -> str | None:
+        system = self.envelope.context.system if self.envelope.context else None
+        user = system.user if system else None
+        if user is None and self.envelope.session is not None:
+            user = self.envelope.session.user
+        if user is None or not user.user_id:
+            return None
+        return hash_id(user.user_id, salt=self.services.salt)
+
+    @cached_property
+    def person(self) -> str | None:
+        system = self.envelope.context.system if self.envelope.context else None
+        person = getattr(system, "person", None) if system else None
+        person_id = getattr(person, "person_id", None)
+        return hash_id(person_id, salt=self.services.salt) if person_id else None
+
+    # -- when -------------------------------------------------------------------
+    @cached_property
+    def zone(self) -> ZoneInfo:
+        name = None
+        try:
+            name = self.services.zone(self.envelope)
+        except Exception as exc:  # the lookup is best effort; fall back below
+            log.info("zone lookup failed: %s", type(exc).__name__)
+        for candidate in (name, self.content.default_zone, "UTC"):
+            if candidate:
+                try:
+                    return ZoneInfo(candidate)
+                except (ZoneInfoNotFoundError, ValueError):
+                    continue
+        return ZoneInfo("UTC")
+
+    @cached_property
+    def today(self) -> date:
+        return self.now.astimezone(self.zone).date()
+
+    @property
+    def expires_at(self) -> datetime:
+        return self.now + timedelta(days=self.services.retention_days)
+
+    # -- store ------------------------------------------------------------------
+    def read(self) -> Snapshot:
+        if self.household is None:
+            return Snapshot({})
+        return self.services.store.read(self.household)
+
+    def update(
+        self, build: Callable[[Snapshot], Change | None], snap: Snapshot | None = None
+    ) -> Snapshot:
+        """Read, compute a change with a pure rule, apply it; re-read on a conflict."""
+        snap = snap if snap is not None else self.read()
+        if self.household is None:
+            return snap
+        for _ in range(MAX_CONFLICT_RETRIES):
+            change = build(snap)
+            if change is None or change.is_empty():
+                return snap
+            try:
+                return self.services.store.apply(self.household, change, now=self.now)
+            except Conflict:
+                snap = self.services.store.read(self.household)
+        raise Conflict("gave up after repeated conflicts")
+
+    # -- words ------------------------------------------------------------------
+    def is_crisis(self, text: str | None) -> bool:
+        if not text:
+            return False
+        words = re.sub(r"['\u2019]", "", text.lower())
+        return any(p.search(words) for p in self.content.crisis_patterns)
+
+
+def utc_stamp(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="seconds")

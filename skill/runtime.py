@@ -1,0 +1,163 @@
+"""Composition for the shells: settings, the store, the clock and the time-zone lookup.
+
+Everything with I/O that the core is given is built here, never inside the core.
+Environment variables (all optional):
+
+* ``TOGETHER_STORE``: store URL, ``sqlite:///PATH`` (default: the user's data directory)
+* ``TOGETHER_SKILL_ID``: the skill's application id; requests for any other are refused
+* ``TOGETHER_DEV``: ``1`` for dev mode (no signature or timestamp checks, loopback only)
+* ``TOGETHER_ID_SALT``: salt for the one-way hashes of Alexa ids
+* ``TOGETHER_RETENTION_DAYS``: how long gratitudes and wins are kept (default 90)
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from ask_sdk_core.serialize import DefaultSerializer
+from ask_sdk_model import RequestEnvelope
+from ask_sdk_model.services import (
+    ApiClient,
+    ApiClientRequest,
+    ApiClientResponse,
+    ApiConfiguration,
+    ServiceClientFactory,
+)
+
+from skill.core.skill import Skill
+from skill.core.turn import Services
+from skill.store import HouseholdStore, default_store_url, open_store
+
+log = logging.getLogger("skill.runtime")
+
+ZONE_TIMEOUT_S = 1.0  # the settings API must not eat Alexa's 8 s
+ZONE_CACHE_S = 3600.0
+ZONE_CACHE_SIZE = 4096
+
+
+def _truthy(value: str | None) -> bool:
+    return (value or "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass
+class Settings:
+    store_url: str
+    skill_id: str | None = None
+    dev: bool = False
+    salt: str = "resilient-together"
+    retention_days: int = 90
+
+    @classmethod
+    def from_env(cls, **overrides: Any) -> Settings:
+        env = os.environ
+        values: dict[str, Any] = {
+            "store_url": env.get("TOGETHER_STORE") or default_store_url(),
+            "skill_id": env.get("TOGETHER_SKILL_ID") or None,
+            "dev": _truthy(env.get("TOGETHER_DEV")),
+            "salt": env.get("TOGETHER_ID_SALT") or "resilient-together",
+            "retention_days": int(env.get("TOGETHER_RETENTION_DAYS") or 90),
+        }
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class TimeoutApiClient(ApiClient):
+    """ask-sdk-model ApiClient over urllib with a hard timeout (DefaultApiClient has none)."""
+
+    def __init__(self, timeout: float = ZONE_TIMEOUT_S) -> None:
+        self.timeout = timeout
+
+    def invoke(self, request: ApiClientRequest) -> ApiClientResponse:
+        if not str(request.url).startswith("https://"):
+            raise ValueError("only https endpoints")
+        data = None
+        if request.body:
+            data = (
+                request.body if isinstance(request.body, str) else json.dumps(request.body)
+            ).encode()
+        req = urllib.request.Request(  # noqa: S310 - https only, checked above
+            request.url, data=data, method=request.method, headers=dict(request.headers or [])
+        )
+        try:
+            with urllib.request.urlopen(req, timeout=self.timeout) as resp:  # noqa: S310
+                body = resp.read(64 * 1024).decode("utf-8", "replace")
+                return ApiClientResponse(
+                    headers=list(resp.headers.items()), status_code=resp.status, body=body
+                )
+        except urllib.error.HTTPError as exc:
+            return ApiClientResponse(headers=[], status_code=exc.code, body="")
+
+
+class AlexaZoneLookup:
+    """The device's time zone from the Alexa settings API (ask-sdk-core's UPS client).
+
+    Cached per device for an hour (bounded). On any failure returns None and the core
+    falls back to the locale's zone (``skill/content/locales.toml``).
+    """
+
+    def __init__(self, api_client: ApiClient | None = None) -> None:
+        self._client = api_client or TimeoutApiClient()
+        self._cache: OrderedDict[str, tuple[float, str | None]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __call__(self, envelope: RequestEnvelope) -> str | None:
+        system = envelope.context.system if envelope.context else None
+        device = system.device.device_id if system and system.device else None
+        token = system.api_access_token if system else None
+        if not (device and token and system and system.api_endpoint):
+            return None
+        with self._lock:
+            hit = self._cache.get(device)
+            if hit and hit[0] > time.monotonic():
+                return hit[1]
+        zone: object = None
+        try:
+            config = ApiConfiguration(
+                serializer=DefaultSerializer(),
+                api_client=self._client,
+                authorization_value=token,
+                api_endpoint=system.api_endpoint,
+            )
+            ups = ServiceClientFactory(api_configuration=config).get_ups_service()
+            zone = ups.get_system_time_zone(device)
+        except Exception as exc:
+            log.info("settings API time zone unavailable: %s", type(exc).__name__)
+        with self._lock:
+            found = zone if isinstance(zone, str) else None
+            self._cache[device] = (time.monotonic() + ZONE_CACHE_S, found)
+            self._cache.move_to_end(device)
+            while len(self._cache) > ZONE_CACHE_SIZE:
+                self._cache.popitem(last=False)
+        return found
+
+
+def build_skill(
+    settings: Settings,
+    *,
+    store: HouseholdStore | None = None,
+    clock: Callable[[], datetime] | None = None,
+    zone: Callable[[RequestEnvelope], str | None] | None = None,
+) -> Skill:
+    services = Services(
+        store=store if store is not None else open_store(settings.store_url),
+        clock=clock or utc_now,
+        zone=zone if zone is not None else AlexaZoneLookup(),
+        salt=settings.salt,
+        retention_days=settings.retention_days,
+    )
+    return Skill(services)

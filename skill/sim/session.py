@@ -1,0 +1,205 @@
+"""A conversation with the skill, as a device would hold it, for ``chat``, ``say`` and tests.
+
+Each utterance becomes a request envelope through the locale's interaction model
+(``skill.sim.nlu``): "open resilient together" launches, "ask resilient together to …"
+is a one-shot, anything else continues the open session (or, with no session open,
+is sent as a one-shot, which is what a household would have meant). A response with
+``Dialog.ElicitSlot`` makes the next utterance fill that slot, as on a device. A
+response that ends the session closes it. ``@…`` arguments send requests by type:
+``@LaunchRequest``, ``@SessionEndedRequest``, ``@SkillEnabled``, ``@SkillDisabled``,
+``@SkillPermissionAccepted``, ``@SkillPermissionChanged``, and
+``@IntentName slot=value …`` for an intent with those slots.
+"""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from skill.core.skill import Skill
+from skill.core.ssml import to_plain
+from skill.sim import envelope as env
+from skill.sim.nlu import Nlu, Parse, SlotFill, split_invocation
+
+SKILL_EVENTS = (
+    "SkillEnabled",
+    "SkillDisabled",
+    "SkillPermissionAccepted",
+    "SkillPermissionChanged",
+    "SkillAccountLinked",
+)
+
+
+@dataclass
+class TurnResult:
+    utterance: str
+    intent: str | None
+    slots: dict[str, str | None]
+    speech: str
+    ssml: str | None
+    reprompt: str | None
+    end_session: bool | None
+    card: dict[str, Any] | None
+    directives: list[dict[str, Any]]
+    considered: list[dict[str, Any]] = field(default_factory=list)
+    request: dict[str, Any] = field(default_factory=dict, repr=False)
+    response: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "utterance": self.utterance,
+            "intent": self.intent,
+            "slots": self.slots,
+            "speech": self.speech,
+            "ssml": self.ssml,
+            "reprompt": self.reprompt,
+            "end_session": self.end_session,
+            "card": self.card,
+            "directives": self.directives,
+            "considered": self.considered,
+        }
+
+
+def _slot_json(fill: SlotFill) -> dict[str, Any]:
+    slot: dict[str, Any] = {"name": fill.name, "confirmationStatus": "NONE"}
+    if fill.value is not None:
+        slot["value"] = fill.value
+        slot["source"] = "USER"
+    if fill.resolution is not None:
+        res = fill.resolution
+        authority: dict[str, Any] = {"authority": res.authority, "status": {"code": res.status}}
+        if res.value_id is not None:
+            authority["values"] = [{"value": {"name": res.value_name, "id": res.value_id}}]
+        slot["resolutions"] = {"resolutionsPerAuthority": [authority]}
+    return slot
+
+
+class Conversation:
+    """One device talking to the skill through ``invoke``."""
+
+    def __init__(
+        self,
+        skill: Skill,
+        device: env.Device,
+        clock: Callable[[], datetime],
+        nlu: Nlu | None = None,
+    ) -> None:
+        self.skill = skill
+        self.device = device
+        self.clock = clock
+        self.nlu = nlu or Nlu.for_locale(device.locale)
+        self.session: env.SessionState | None = None
+        self.elicit: tuple[str, str] | None = None
+
+    @property
+    def invocation(self) -> str:
+        return self.nlu.invocation_name
+
+    # -- one turn -----------------------------------------------------------------
+    def say(self, utterance: str) -> TurnResult:
+        text = utterance.strip()
+        if text.startswith("@"):
+            return self._by_type(text)
+        kind, rest = split_invocation(text, self.invocation)
+        if kind == "launch" or (kind == "oneshot" and not rest):
+            self._open()
+            return self._send(utterance, env.launch_request(), None, {})
+        if kind == "oneshot" or self.session is None:
+            self._open()
+        parse = self.nlu.resolve(rest or "", elicit=self.elicit)
+        return self._send_parse(utterance, parse)
+
+    def _send_parse(self, utterance: str, parse: Parse) -> TurnResult:
+        slots = {name: _slot_json(fill) for name, fill in parse.slots.items()}
+        dialog_state = "IN_PROGRESS" if self.elicit and self.elicit[0] == parse.intent else None
+        request = env.intent_request(parse.intent, slots, dialog_state=dialog_state)
+        considered = [
+            {"intent": c.intent, "score": round(c.score, 3), "sample": c.sample}
+            for c in parse.considered
+        ]
+        return self._send(
+            utterance,
+            request,
+            parse.intent,
+            {name: fill.value for name, fill in parse.slots.items()},
+            considered,
+        )
+
+    def _by_type(self, text: str) -> TurnResult:
+        words = shlex.split(text[1:])
+        name, args = (words[0], words[1:]) if words else ("", [])
+        if name == "LaunchRequest":
+            self._open()
+            return self._send(text, env.launch_request(), None, {})
+        if name == "SessionEndedRequest":
+            reason = args[0] if args else "USER_INITIATED"
+            return self._send(text, env.session_ended_request(reason), None, {}, close=True)
+        if name in SKILL_EVENTS:
+            self.session = None
+            return self._send(text, env.skill_event(name, self.clock()), None, {}, events=True)
+        slot_values = dict(arg.split("=", 1) for arg in args if "=" in arg)
+        if self.session is None:
+            self._open()
+        fills = {}
+        for slot, slot_type in self.nlu.slots_of(name).items():
+            value = slot_values.get(slot)
+            resolution = self.nlu.resolve_value(slot_type, value) if value else None
+            fills[slot] = SlotFill(slot, value, resolution)
+        for slot, value in slot_values.items():
+            fills.setdefault(slot, SlotFill(slot, value, None))
+        return self._send_parse(text, Parse(name, fills, []))
+
+    # -- plumbing -----------------------------------------------------------------
+    def _open(self) -> None:
+        self.session = env.SessionState()
+        self.elicit = None
+
+    def _send(
+        self,
+        utterance: str,
+        request: dict[str, Any],
+        intent: str | None,
+        slots: dict[str, str | None],
+        considered: list[dict[str, Any]] | None = None,
+        *,
+        close: bool = False,
+        events: bool = False,
+    ) -> TurnResult:
+        session = None if events else self.session
+        envelope = env.envelope(self.device, request, now=self.clock(), session=session)
+        out = self.skill.invoke(envelope)
+        response = out.get("response") or {}
+        ssml = (response.get("outputSpeech") or {}).get("ssml")
+        reprompt_ssml = ((response.get("reprompt") or {}).get("outputSpeech") or {}).get("ssml")
+        end = response.get("shouldEndSession")
+        directives = list(response.get("directives") or [])
+        self.elicit = None
+        for directive in directives:
+            if directive.get("type") == "Dialog.ElicitSlot":
+                intent_name = (directive.get("updatedIntent") or {}).get("name")
+                if intent_name:
+                    self.elicit = (intent_name, directive["slotToElicit"])
+        if self.session is not None and not events:
+            if close or end is not False:
+                self.session = None
+                self.elicit = None
+            else:
+                self.session.new = False
+                self.session.attributes = dict(out.get("sessionAttributes") or {})
+        return TurnResult(
+            utterance=utterance,
+            intent=intent,
+            slots=slots,
+            speech=to_plain(ssml) if ssml else "",
+            ssml=ssml,
+            reprompt=to_plain(reprompt_ssml) if reprompt_ssml else None,
+            end_session=end,
+            card=response.get("card"),
+            directives=directives,
+            considered=considered or [],
+            request=envelope,
+            response=out,
+        )

@@ -1,0 +1,60 @@
+"""Household stores: the contract and its backends, chosen by URL."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from urllib.parse import urlparse
+
+from skill.store.base import (
+    Change,
+    Conflict,
+    Entry,
+    HouseholdStore,
+    Snapshot,
+    StoreError,
+    hash_id,
+)
+
+__all__ = [
+    "Change",
+    "Conflict",
+    "Entry",
+    "HouseholdStore",
+    "Snapshot",
+    "StoreError",
+    "default_store_url",
+    "hash_id",
+    "open_store",
+]
+
+
+def _data_dir() -> Path:
+    """The user's data directory (XDG on Linux, the usual places elsewhere)."""
+    if sys.platform == "darwin":
+        base = Path.home() / "Library" / "Application Support"
+    elif sys.platform == "win32":
+        base = Path(os.environ.get("APPDATA", Path.home()))
+    else:
+        base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    return base / "resilient-together"
+
+
+def default_store_url() -> str:
+    """``TOGETHER_STORE`` when set, else a SQLite file in the user's data directory."""
+    return os.environ.get("TOGETHER_STORE") or f"sqlite:///{_data_dir() / 'together.db'}"
+
+
+def open_store(url: str) -> HouseholdStore:
+    """Open a store from a URL: ``sqlite:///PATH`` (relative or absolute path)."""
+    parsed = urlparse(url)
+    if parsed.scheme == "sqlite":
+        from skill.store.sqlite import SqliteStore
+
+        path = url[len("sqlite:///") :] if url.startswith("sqlite:///") else parsed.path
+        if not path:
+            raise ValueError(f"sqlite store URL needs a path: {url!r}")
+        # sqlite:////abs/path -> "/abs/path"; sqlite:///rel/path -> "rel/path"
+        return SqliteStore(path)
+    raise ValueError(f"unknown store URL {url!r}: use sqlite:///PATH")

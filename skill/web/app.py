@@ -1,0 +1,101 @@
+"""The Flask shell: ``POST /alexa`` and ``GET /healthz``, over the one ``invoke``.
+
+Every request body goes through the verifier before anything else reads it; a refused
+request gets a JSON error (400, or 413 when too large) and never reaches a handler or
+the store. Dev mode uses the same verifier with the signature and timestamp checks off.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Protocol
+
+from flask import Flask, Response, jsonify, request
+
+from skill.core.skill import InvalidRequest, Skill
+from skill.runtime import Settings, build_skill
+from skill.store import StoreError
+from skill.web.verify import AlexaVerifier, VerificationError
+
+log = logging.getLogger("skill.web")
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
+    "Cache-Control": "no-store",
+    "Strict-Transport-Security": "max-age=31536000; includeSubDomains",
+}
+
+
+class Verifier(Protocol):
+    def verify(self, headers: Any, body: bytes) -> dict[str, Any]: ...
+
+
+def make_verifier(settings: Settings) -> AlexaVerifier:
+    """Production verifies everything; dev mode skips signature and timestamp only."""
+    return AlexaVerifier(
+        settings.skill_id,
+        check_signature=not settings.dev,
+        check_timestamp=not settings.dev,
+    )
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    skill: Skill | None = None,
+    verifier: Verifier | None = None,
+) -> Flask:
+    settings = settings or Settings.from_env()
+    skill = skill or build_skill(settings)
+    checker: Verifier = verifier or make_verifier(settings)
+    app = Flask("resilient_together")
+    app.config["TOGETHER_SETTINGS"] = settings
+    app.extensions["together_skill"] = skill
+
+    def error(status: int, reason: str, message: str) -> tuple[Response, int]:
+        return jsonify({"error": reason, "message": message}), status
+
+    @app.post("/alexa")
+    def alexa() -> Any:
+        body = request.get_data(cache=False)
+        try:
+            envelope = checker.verify(request.headers, body)
+        except VerificationError as exc:
+            return error(exc.status, exc.reason, str(exc))
+        try:
+            return jsonify(skill.invoke(envelope))
+        except InvalidRequest as exc:
+            log.info("refused reason=invalid_envelope")
+            return error(400, "invalid_envelope", str(exc))
+
+    @app.get("/healthz")
+    def healthz() -> Any:
+        try:
+            skill.services.store.ping()
+        except StoreError:
+            return jsonify({"status": "store unavailable"}), 503
+        return jsonify({"status": "ok"})
+
+    @app.errorhandler(404)
+    def not_found(_exc: Exception) -> Any:
+        return error(404, "not_found", "nothing here")
+
+    @app.errorhandler(405)
+    def not_allowed(_exc: Exception) -> Any:
+        return error(405, "method_not_allowed", "method not allowed")
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception) -> Any:
+        log.error("unexpected error=%s", type(exc).__name__)
+        return error(500, "internal", "something went wrong")
+
+    @app.after_request
+    def secure(response: Response) -> Response:
+        response.headers.update(SECURITY_HEADERS)
+        response.headers["Server"] = "together"
+        return response
+
+    return app

@@ -1,0 +1,101 @@
+"""Shared fixtures: a real SQLite file per test, a settable clock, conversations."""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from skill.core.skill import Skill
+from skill.core.turn import Services
+from skill.sim.envelope import Device
+from skill.sim.session import Conversation
+from skill.store.sqlite import SqliteStore
+
+FIXTURES = Path(__file__).parent / "fixtures" / "alexa-requests"
+
+
+@pytest.fixture(autouse=True)
+def _no_real_aws(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fake credentials and a region: nothing in a test can reach real AWS."""
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_SESSION_TOKEN", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.delenv("TOGETHER_STORE", raising=False)
+    monkeypatch.delenv("TOGETHER_SKILL_ID", raising=False)
+    monkeypatch.delenv("TOGETHER_DEV", raising=False)
+
+
+class Clock:
+    """A clock the test moves by hand."""
+
+    def __init__(self, start: datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def set(self, iso: str) -> None:
+        self.now = datetime.fromisoformat(iso)
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(datetime(2026, 11, 25, 18, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[SqliteStore]:
+    s = SqliteStore(tmp_path / "together.db")
+    yield s
+    s.close()
+
+
+class Zone:
+    """The device's time zone, settable by a test (None: the locale fallback)."""
+
+    def __init__(self) -> None:
+        self.name: str | None = "America/New_York"
+
+    def __call__(self, _envelope: Any) -> str | None:
+        return self.name
+
+
+@pytest.fixture
+def zone() -> Zone:
+    return Zone()
+
+
+@pytest.fixture
+def skill(store: SqliteStore, clock: Clock, zone: Zone) -> Skill:
+    return Skill(Services(store=store, clock=clock, zone=zone))
+
+
+Talk = Callable[..., Conversation]
+
+
+@pytest.fixture
+def talk(skill: Skill, clock: Clock) -> Talk:
+    """A conversation factory: ``talk(household="a", locale="en-GB", person=None)``."""
+
+    def make(
+        household: str = "test", locale: str = "en-US", person: str | None = None
+    ) -> Conversation:
+        return Conversation(skill, Device(household=household, locale=locale, person=person), clock)
+
+    return make
+
+
+def fixture_envelope(name: str) -> dict[str, Any]:
+    """A real captured envelope from tests/fixtures/alexa-requests (a fresh copy)."""
+    data: dict[str, Any] = json.loads((FIXTURES / name).read_text())
+    return copy.deepcopy(data)

@@ -1,0 +1,115 @@
+"""Every content variant, in every locale, rendered to SSML: well-formed, no break over
+10 s, under 8,000 characters; breathing rounds for every pattern and length too."""
+
+from __future__ import annotations
+
+import re
+from xml.etree import ElementTree
+
+import pytest
+
+from skill.content import ContentError, _check_speech, load, slots_of, supported_locales
+from skill.content.keys import SPEECH_KEYS
+from skill.core.ssml import MAX_SSML_CHARS, Markup, breaks, escape, to_plain
+from tests.conftest import Talk
+
+LOCALES = supported_locales()
+NASTY = "tea & toast <b>\"quoted\"</b> 'n' stuff"
+BREAK = re.compile(r'<break time="(\d+(?:\.\d+)?)(s|ms)"/>')
+
+
+def check_ssml(ssml: str) -> None:
+    assert len(ssml) < MAX_SSML_CHARS, len(ssml)
+    ElementTree.fromstring(ssml)
+    for match in BREAK.finditer(ssml):
+        seconds = float(match.group(1)) / (1000 if match.group(2) == "ms" else 1)
+        assert seconds <= 10, match.group(0)
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_every_variant_renders_to_valid_ssml_with_hostile_user_text(locale: str) -> None:
+    content = load(locale)
+    for key, spec in SPEECH_KEYS.items():
+        for variant in content.variants(key):
+            values = {name: NASTY for name in slots_of(variant)}
+            if "helpline" in values:
+                values["helpline"] = Markup(content.helpline_speech)
+            text = variant.format_map(
+                {k: v if isinstance(v, Markup) else escape(v) for k, v in values.items()}
+            )
+            check_ssml(f"<speak>{text}</speak>")
+            assert set(slots_of(variant)) <= spec.allowed
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_decks_and_questions(locale: str) -> None:
+    content = load(locale)
+    themes = {p.theme for p in content.reflections}
+    assert len(content.reflections) >= 60 and len(themes) == 6
+    assert {q.theme for q in content.gratitude_questions} == themes
+    for prompt in (*content.reflections, *content.gratitude_questions):
+        check_ssml(f"<speak>{prompt.text}</speak>")
+
+
+def test_locales_share_keys_and_have_their_own_helpline() -> None:
+    helplines = {locale: to_plain(load(locale).helpline_speech) for locale in LOCALES}
+    assert "988" in helplines["en-US"] and "988" in helplines["en-CA"]
+    assert "116 123" in helplines["en-GB"]
+    assert "13 11 14" in helplines["en-AU"]
+    assert "14416" in helplines["en-IN"]
+    for locale in LOCALES:
+        assert set(load(locale).speech) == set(SPEECH_KEYS)
+
+
+def test_the_loader_refuses_broken_content() -> None:
+    good = {key: list(load("en-US").variants(key)) for key in SPEECH_KEYS}
+    for key, bad in [
+        ("gratitude_reflect", "Lovely, {gratitud}."),  # unknown slot
+        ("gratitude_reflect", "Lovely."),  # required slot missing
+        ("goodbye", "Bye & take care."),  # raw ampersand
+        ("goodbye", 'Bye <break time="12s"/>'),  # break over 10 s
+        ("goodbye", "<audio src='x'/>"),  # a tag we do not allow
+    ]:
+        speech = {**good, key: [bad]}
+        with pytest.raises(ContentError):
+            _check_speech(speech, "test")
+    missing = dict(good)
+    missing.pop("help")
+    with pytest.raises(ContentError, match="help"):
+        _check_speech(missing, "test")
+
+
+def test_breaks_split_long_silences() -> None:
+    assert breaks(23.5) == '<break time="10s"/><break time="10s"/><break time="3500ms"/>'
+    assert to_plain(f"<speak>Hold{breaks(23.5)}out</speak>") == "Hold [23.5 s] out"
+
+
+@pytest.mark.parametrize("locale", ["en-US", "en-GB"])
+@pytest.mark.parametrize("pattern", ["box", "four_seven_eight", "resonance", "cyclic_sigh"])
+def test_every_breathing_round_is_valid_and_paced(talk: Talk, locale: str, pattern: str) -> None:
+    content = load(locale)
+    cycle = content.breathing.patterns[pattern].cycle_seconds
+    for minutes in range(1, 11):
+        convo = talk(locale=locale)
+        result = convo.say(f"@BreatheIntent pattern={pattern} minutes={minutes}")
+        silence = 0.0
+        rounds = 0
+        while True:
+            assert result.ssml is not None
+            check_ssml(result.ssml)
+            silence += sum(
+                float(m.group(1)) / (1000 if m.group(2) == "ms" else 1)
+                for m in BREAK.finditer(result.ssml)
+            )
+            rounds += 1
+            if result.end_session is not False:
+                break
+            assert result.reprompt
+            assert convo.session is not None
+            result = convo.say("yes")
+        cycles = max(1, round(minutes * 60 / cycle))
+        # The whole exercise is within half a cycle of the minutes asked, and most of it
+        # is quiet breathing time, not talk.
+        assert abs(cycles * cycle - minutes * 60) <= cycle / 2
+        assert silence >= 0.5 * cycles * cycle, (minutes, silence)
+        assert rounds <= minutes + 1
