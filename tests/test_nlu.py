@@ -395,10 +395,33 @@ NEW_UTTERANCES: list[tuple[str, str, dict[str, str | None]]] = [
     ("let's start over", "AMAZON.StartOverIntent", {}),
     ("never mind that", "AMAZON.CancelIntent", {}),
     ("keep going please", "AMAZON.ResumeIntent", {}),
+    # heard while trying the resolver out (kept as they were said)
+    ("my boyfriend said he's going to kill himself", "CrisisIntent", {}),
+    ("I keep thinking about killing myself", "CrisisIntent", {}),
+    ("my dad said he wants to die", "CrisisIntent", {}),
+    ("walk us through a calming breath", "BreatheIntent", {"pattern": "resonance"}),
+    ("breathing for sleep please", "BreatheIntent", {"pattern": "four_seven_eight"}),
+    (
+        "let's do a box breath for two minutes",
+        "BreatheIntent",
+        {"pattern": "box", "minutes": "2"},
+    ),
+    ("can we squeeze in a quick breathing session", "BreatheIntent", {}),
+    ("I want the four seven eight one", "BreatheIntent", {"pattern": "four_seven_eight"}),
+    ("we killed it at the recital", "CelebrateWinIntent", {"win": "the recital"}),
+    ("we did something great today", "CelebrateWinIntent", {}),
+    ("I'm super grateful for our friends", "GratitudeIntent", {"gratitude": "our friends"}),
+    ("read me the last gratitude", "RecallIntent", {"kind": "gratitudes"}),
+    ("is there help for families", "FindHelpIntent", {}),
+    ("give me the daily question", "ReflectionIntent", {}),
+    ("how's our streak looking", "ProgressIntent", {}),
     # not for this skill
     ("what's the weather like in Seattle", FALLBACK_INTENT, {}),
     ("play some jazz music", FALLBACK_INTENT, {}),
     ("order more paper towels", FALLBACK_INTENT, {}),
+    ("add milk to my shopping list", FALLBACK_INTENT, {}),
+    ("who won the game last night", FALLBACK_INTENT, {}),
+    ("help me find my phone", FALLBACK_INTENT, {}),
 ]
 
 

@@ -107,6 +107,7 @@ BUILTIN_PHRASES: dict[str, tuple[str, ...]] = {
         "what can we say",
         "what can you do",
         "what do i do",
+        "what do i say",
         "how does this work",
         "how do i use this",
         "what are my options",
@@ -301,7 +302,12 @@ _SOFT_GROUPS: tuple[tuple[str, ...], ...] = (
     ("me", "us"),
     ("my", "our"),
     ("myself", "ourselves"),
-    ("am", "are"),
+    ("am", "are", "is"),
+    ("he", "she", "they"),
+    ("him", "her", "them"),
+    ("his", "their"),
+    ("himself", "herself", "themselves", "themself"),
+    ("about", "of"),
     ("was", "were"),
     ("grateful", "thankful"),
     ("minute", "minutes"),
@@ -311,6 +317,9 @@ _SOFT_GROUPS: tuple[tuple[str, ...], ...] = (
     ("therapist", "therapists", "counselor", "counselors"),
     ("counseling", "therapy"),
     ("kids", "children"),
+    ("partner", "husband", "wife", "boyfriend", "girlfriend", "spouse"),
+    ("son", "daughter", "child", "kid"),
+    ("scared", "afraid", "worried"),
     ("practice", "practiced", "practicing"),
     ("celebrate", "celebrated"),
     ("give", "tell"),
@@ -460,7 +469,7 @@ _NEGATIONS = frozenset({"not", "no", "never", "nothing", "nobody", "without", "i
 
 #: The share of a sample's words a loose match must earn (soft matches earn less,
 #: left-out words take away).
-_COVERAGE = 0.6
+_COVERAGE = 0.5
 
 _INS_FILLER = 0.2
 _INS_OTHER = 0.6
@@ -655,7 +664,7 @@ def parse_duration(words: Sequence[str]) -> str | None:
             parts[last_unit] += 0.5
             i += 2
             continue
-        found = _number_at(ws[i:])
+        found = (1, 1) if ws[i] in ("a", "an") else _number_at(ws[i:])
         if found is None:
             return None
         value, used = found
@@ -862,10 +871,20 @@ class _Path:
         )
 
 
+def _stem(word: str) -> str:
+    """A light suffix strip for loose matching: "ending" ~ "end", "wants" ~ "want"."""
+    for suffix in ("ing", "ed", "es", "s"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: -len(suffix)]
+    return word
+
+
 def _gain(literal: str, word: str) -> float:
     if literal == word:
         return 1.0
     if _SOFT_CLASS.get(literal, literal) == _SOFT_CLASS.get(word, word):
+        return _SOFT_GAIN
+    if literal not in _NEGATIONS and _stem(literal) == _stem(word):
         return _SOFT_GAIN
     return 0.0
 
@@ -1079,12 +1098,15 @@ class Nlu:
             return False
         if path.open_misses:
             return False
-        if path.gained < _COVERAGE * lits:
+        if path.gained < _COVERAGE * (lits + len(sample.slot_names)):
             return False
-        if path.content_exact == 0:
-            # a sample of common words alone ("let's do it") may only gain fillers
-            if sample.has_content or deletions or path.ins_other or path.soft:
-                return False
+        if builtin and (path.skipped or path.ins_other > 1):
+            return False
+        # a sample of common words alone ("let's do it") may only gain fillers
+        if path.content_exact == 0 and (
+            sample.has_content or deletions or path.ins_other or path.soft or path.skipped
+        ):
+            return False
         if path.ins_other > max(2, path.matched // 2):
             return False
         if path.ins_filler + path.ins_other > path.matched + 3:
@@ -1201,6 +1223,9 @@ class Nlu:
                 score = slot_scores[(i, j, nj)]
                 if score > 0:  # a resolved or parsed value carries meaning
                     path.content_exact += 1
+                    path.gained += 1.0
+                elif slot_types.get(name, SEARCH_QUERY) == SEARCH_QUERY:
+                    path.gained += 1.0
                 elif slot_types.get(name, SEARCH_QUERY) in self._types:
                     path.open_misses += 1
                 i += 1

@@ -17,9 +17,8 @@ import shlex
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
-from skill.core.skill import Skill
 from skill.core.ssml import to_plain
 from skill.sim import envelope as env
 from skill.sim.nlu import Nlu, Parse, SlotFill, split_invocation
@@ -77,12 +76,18 @@ def _slot_json(fill: SlotFill) -> dict[str, Any]:
     return slot
 
 
+class Invoker(Protocol):
+    """Anything with the skill's ``invoke``: the skill itself, or an HTTP client for it."""
+
+    def invoke(self, envelope: dict[str, Any]) -> dict[str, Any]: ...
+
+
 class Conversation:
     """One device talking to the skill through ``invoke``."""
 
     def __init__(
         self,
-        skill: Skill,
+        skill: Invoker,
         device: env.Device,
         clock: Callable[[], datetime],
         nlu: Nlu | None = None,

@@ -52,6 +52,9 @@ def create_app(
     skill = skill or build_skill(settings)
     checker: Verifier = verifier or make_verifier(settings)
     app = Flask("resilient_together")
+    # Werkzeug refuses larger bodies with 413 before they are read into memory; the
+    # verifier's own limit (128 KiB) is the one that normally answers.
+    app.config["MAX_CONTENT_LENGTH"] = 256 * 1024
     app.config["TOGETHER_SETTINGS"] = settings
     app.extensions["together_skill"] = skill
 
@@ -83,6 +86,11 @@ def create_app(
     def not_found(_exc: Exception) -> Any:
         return error(404, "not_found", "nothing here")
 
+    @app.errorhandler(413)
+    def too_large(_exc: Exception) -> Any:
+        log.info("refused reason=body_too_large")
+        return error(413, "body_too_large", "request body too large")
+
     @app.errorhandler(405)
     def not_allowed(_exc: Exception) -> Any:
         return error(405, "method_not_allowed", "method not allowed")
@@ -95,7 +103,6 @@ def create_app(
     @app.after_request
     def secure(response: Response) -> Response:
         response.headers.update(SECURITY_HEADERS)
-        response.headers["Server"] = "together"
         return response
 
     return app

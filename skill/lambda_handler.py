@@ -1,0 +1,58 @@
+"""AWS Lambda entry point (the Alexa Skills Kit trigger), over the same ``invoke``.
+
+The Lambda trigger is guarded by AWS with the skill id, so there is no HTTP signature to
+check here; the body and applicationId checks of the web verifier still run, so a
+request for another skill is refused. ``TOGETHER_SKILL_ID`` is required.
+
+Handler: ``skill.lambda_handler.handler``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from typing import Any
+
+from skill.core.skill import Skill
+from skill.runtime import Settings, build_skill
+from skill.web.verify import AlexaVerifier, VerificationError
+
+log = logging.getLogger("skill.lambda")
+
+_lock = threading.Lock()
+_built: tuple[Skill, AlexaVerifier] | None = None
+
+
+class RefusedRequest(Exception):
+    """The event is not a request for this skill; Lambda reports it as an error."""
+
+
+def _build() -> tuple[Skill, AlexaVerifier]:
+    global _built
+    with _lock:
+        if _built is None:
+            settings = Settings.from_env()
+            if not settings.skill_id:
+                raise RuntimeError("TOGETHER_SKILL_ID must be set for the Lambda handler")
+            verifier = AlexaVerifier(
+                settings.skill_id, check_signature=False, check_timestamp=False
+            )
+            _built = (build_skill(settings), verifier)
+        return _built
+
+
+def handler(event: dict[str, Any], context: object = None) -> dict[str, Any]:
+    skill, verifier = _build()
+    try:
+        envelope = verifier.verify({}, json.dumps(event).encode("utf-8"))
+    except VerificationError as exc:
+        raise RefusedRequest(exc.reason) from exc
+    return skill.invoke(envelope)
+
+
+def reset() -> None:
+    """Forget the built skill (tests change the environment between cases)."""
+    global _built
+    with _lock:
+        _built = None
