@@ -125,7 +125,7 @@ class Turn:
             if change is None or change.is_empty():
                 return snap
             try:
-                return self.services.store.apply(self.household, change, now=self.now)
+                return self.services.store.apply(self.household, change, now=self.now, base=snap)
             except Conflict:
                 snap = self.services.store.read(self.household)
         raise Conflict("gave up after repeated conflicts")

@@ -85,10 +85,16 @@ class HouseholdStore(Protocol):
         """The household's profile (empty when unknown). Never writes."""
         ...
 
-    def apply(self, household: str, change: Change, *, now: datetime) -> Snapshot:
+    def apply(
+        self, household: str, change: Change, *, now: datetime, base: Snapshot | None = None
+    ) -> Snapshot:
         """Apply ``change`` atomically and return the profile after it.
 
-        Also drops the household's entries that expired before ``now``.
+        ``base`` is the snapshot the change was computed from. A backend that cannot read
+        the profile back in the same write (DynamoDB's TransactWriteItems returns no
+        values) may answer ``merged(base, change)``: exact for everything the turn
+        decided, possibly behind by increments another device made at the same moment.
+        Expired entries of the household are dropped or skipped from ``now`` on.
         Raises :class:`Conflict` (nothing written) when ``expect`` fails.
         """
         ...

@@ -117,7 +117,9 @@ class SqliteStore:
         with self._errors():
             return Snapshot(self._attrs(self._conn(), household))
 
-    def apply(self, household: str, change: Change, *, now: datetime) -> Snapshot:
+    def apply(
+        self, household: str, change: Change, *, now: datetime, base: Snapshot | None = None
+    ) -> Snapshot:
         with self._write() as conn:
             attrs = self._attrs(conn, household)
             if not check_expect(attrs, change.expect):
