@@ -29,18 +29,22 @@ chat: $(STAMP)
 
 ## make lint: ruff (lint and format check) and mypy --strict
 lint: $(STAMP)
-	$(BIN)/ruff check skill tests
-	$(BIN)/ruff format --check skill tests
+	$(BIN)/ruff check skill tests bench
+	$(BIN)/ruff format --check skill tests bench
 	$(BIN)/mypy
 
 ## make format: apply ruff's formatting and safe fixes
 format: $(STAMP)
-	$(BIN)/ruff check --fix skill tests
-	$(BIN)/ruff format skill tests
+	$(BIN)/ruff check --fix skill tests bench
+	$(BIN)/ruff format skill tests bench
 
 ## make test: lint, then the whole test suite (warnings are errors)
 test: lint
 	$(BIN)/pytest -q
+
+## make bench: turn latency, HTTP latency, verification cost and peak memory, against targets
+bench: $(STAMP)
+	$(BIN)/python bench/bench.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis

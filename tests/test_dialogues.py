@@ -226,6 +226,12 @@ def test_reflection_is_the_same_all_day_and_repeat_works(talk: Talk, clock: Cloc
     convo.say("help")
     repeated = convo.say("say that again")
     assert repeated.ssml is not None and spoke(repeated.ssml, "help")
+    # After the session closed, "repeat" brings back today's reflection.
+    later = talk().say("ask resilient together to repeat that")
+    assert later.intent == "AMAZON.RepeatIntent"
+    assert spoke(later.ssml, "reflection_again") and later.card == first.card
+    clock.advance(days=1)
+    assert spoke(talk().say("ask resilient together to repeat that").ssml, "nothing_to_repeat")
 
 
 # --- progress and recall ----------------------------------------------------------------------

@@ -243,6 +243,13 @@ def repeat(hi: HandlerInput, turn: Turn) -> Response:
             reprompt=reprompt if isinstance(reprompt, str) else None,
             next_state=prior,
         )
+    # A new session ("Alexa, ask resilient together to repeat that"): today's reflection
+    # is what a household most often wants again, so it is repeated when there is one.
+    snap = turn.read()
+    prompt = turn.content.prompt(snap.str("prompt.id") or "")
+    if prompt is not None and snap.str("prompt.day") == turn.today.isoformat():
+        speech = turn.voice.say("reflection_again", prompt=Markup(prompt.text))
+        return reply(hi, turn, speech, card=(turn.voice.say("card_reflection_title"), prompt.text))
     return menu_reply(hi, turn, turn.voice.say("nothing_to_repeat"))
 
 
