@@ -45,7 +45,7 @@ def report(name: str, samples: list[float]) -> float:
     p50 = statistics.median(samples)
     p95 = samples[int(len(samples) * 0.95) - 1]
     worst = samples[-1]
-    print(f"{name:<22} n={len(samples):<5} p50={p50:7.2f} ms  p95={p95:7.2f} ms  max={worst:7.2f} ms")
+    print(f"{name:<22} n={len(samples):<5} p50={p50:7.2f} p95={p95:7.2f} max={worst:7.2f} (ms)")
     return p95
 
 
