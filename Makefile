@@ -7,13 +7,12 @@ STORE  ?= sqlite:///$(CURDIR)/var/together.db
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: install run test lint format chat bench clean
+.PHONY: install run test lint format chat bench lambda-zip clean
 
 install: $(STAMP)
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
@@ -26,6 +25,12 @@ run: $(STAMP)
 chat: $(STAMP)
 	mkdir -p var
 	TOGETHER_STORE=$(STORE) $(BIN)/together chat
+
+## make moto: a local DynamoDB (moto server on 127.0.0.1:5005, table "together") until Ctrl-C;
+## it prints the environment to point `together serve` / `make run` at it (loopback only)
+.PHONY: moto
+moto: $(STAMP)
+	$(BIN)/python -m skill.store.dynamodb --serve-moto --host 127.0.0.1 --port 5005 --table together
 
 ## make lint: ruff (lint and format check) and mypy --strict
 lint: $(STAMP)
@@ -45,6 +50,16 @@ test: lint
 ## make bench: turn latency, HTTP latency, verification cost and peak memory, against targets
 bench: $(STAMP)
 	$(BIN)/python bench/bench.py
+
+## make lambda-zip: the Lambda code for infra/template.yaml (build/resilient-together-<hash>.zip)
+lambda-zip: $(STAMP)
+	rm -rf build/lambda build/dist && mkdir -p build/lambda build/dist
+	$(BIN)/python -m pip wheel --quiet --no-deps -w build/dist .
+	$(BIN)/python -m pip install --quiet --no-compile --target build/lambda \
+	  --platform manylinux2014_x86_64 --implementation cp --python-version 3.12 \
+	  --only-binary=:all: "$$(ls build/dist/resilient_together-*.whl)[lambda]"
+	KEY="resilient-together-$$(cd build/lambda && find . -type f | sort | xargs cat | sha256sum | cut -c1-16).zip"; \
+	  $(BIN)/python -m zipfile -c "build/$$KEY" build/lambda/* && echo "build/$$KEY"
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -5,6 +5,8 @@
                      [--now ISO8601] [--timezone TZ] [--device voice|screen]
     together say     [same options] [--json] UTTERANCE [UTTERANCE ...]
     together resolve [--locale en-US] [--json] UTTERANCE
+    together lint    [--json]
+    together package --out DIR [--endpoint URL]
 
 This is a contract other tools rely on: options and the ``--json`` fields only grow.
 """
@@ -160,6 +162,38 @@ def cmd_resolve(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_lint(args: argparse.Namespace) -> int:
+    from skill import lint
+
+    return lint.main(json_output=args.json)
+
+
+def cmd_package(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from skill import package
+    from skill.content import supported_locales
+
+    try:
+        root = package.package(Path(args.out), endpoint=args.endpoint)
+    except package.PackageError as exc:
+        raise UsageError(str(exc)) from exc
+    print(f"wrote {root}")
+    missing = sorted(set(supported_locales()) - set(package.model_locales()))
+    if missing:
+        print(
+            f"warning: no interaction model for {', '.join(missing)}: not in the package",
+            file=sys.stderr,
+        )
+    left = package.placeholders_left(json.loads((root / "skill.json").read_text("utf-8")))
+    if left:
+        print(
+            "warning: placeholders to fill before certification: " + ", ".join(left),
+            file=sys.stderr,
+        )
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from skill.web.server import serve
 
@@ -221,6 +255,15 @@ def parser() -> argparse.ArgumentParser:
     resolve.add_argument("--json", action="store_true")
     resolve.add_argument("utterance", nargs="+")
     resolve.set_defaults(func=cmd_resolve)
+
+    lint = sub.add_parser("lint", help="check the interaction models and the content")
+    lint.add_argument("--json", action="store_true", help="findings as one JSON object")
+    lint.set_defaults(func=cmd_lint)
+
+    pack = sub.add_parser("package", help="write an ASK CLI skill-package")
+    pack.add_argument("--out", required=True, help="directory to write skill-package/ in")
+    pack.add_argument("--endpoint", default=None, help="the HTTPS endpoint URL of the skill")
+    pack.set_defaults(func=cmd_package)
     return top
 
 

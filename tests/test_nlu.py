@@ -722,3 +722,58 @@ def test_normalize() -> None:
     assert normalize("I'm grateful for my husband's cooking") == (
         "i am grateful for my husband's cooking"
     )
+
+
+# --------------------------------------------------------------------------- locale-wide matching
+
+
+@pytest.mark.parametrize(
+    ("utterance", "intent"),
+    [
+        ("hang on a sec", "AMAZON.PauseIntent"),
+        ("hold on a second please", "AMAZON.PauseIntent"),
+        ("never mind, forget it", "AMAZON.CancelIntent"),
+        ("no thanks, not right now", "AMAZON.NoIntent"),
+        ("stop it now please", "AMAZON.StopIntent"),
+        ("okay that's it for now", "AMAZON.StopIntent"),
+        ("sorry what was that", "AMAZON.RepeatIntent"),
+    ],
+)
+def test_builtins_said_in_pieces(nlu: Nlu, utterance: str, intent: str) -> None:
+    assert nlu.resolve(utterance).intent == intent
+
+
+def test_builtin_pieces_never_hide_a_crisis(nlu: Nlu) -> None:
+    # "i need help right now" is a crisis sample; "help" and "right now" are not a help request
+    assert nlu.resolve("I need help right now").intent == "CrisisIntent"
+    assert nlu.resolve("help, right now please").intent != "AMAZON.StopIntent"
+
+
+def test_any_more_is_anymore() -> None:
+    assert normalize("I don't want to live any more") == normalize("I don't want to live anymore")
+
+
+def test_a_possessive_matches_the_word(nlu: Nlu) -> None:
+    assert nlu.resolve("my partner's threatening to kill himself").intent == "CrisisIntent"
+
+
+def test_household_members_stand_in_for_each_other(nlu: Nlu) -> None:
+    assert nlu.resolve("my brother wants to kill himself").intent == "CrisisIntent"
+    assert nlu.resolve("my mum needs help").intent == "FindHelpIntent"
+
+
+@pytest.mark.parametrize(
+    "utterance",
+    [
+        "what's the score of the Giants game",
+        "what is the cricket score",
+        "what's the football score",
+    ],
+)
+def test_someone_elses_score_is_not_ours(nlu: Nlu, utterance: str) -> None:
+    assert nlu.resolve(utterance).intent == FALLBACK_INTENT
+
+
+def test_the_for_our_alone_still_matches(nlu: Nlu) -> None:
+    assert nlu.resolve("show me the progress").intent == "ProgressIntent"
+    assert nlu.resolve("clear all the history please").intent == "DeleteDataIntent"

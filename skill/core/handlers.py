@@ -291,7 +291,7 @@ def breathe(hi: HandlerInput, turn: Turn) -> Response:
             turn.voice.say(
                 "breathe_minutes_adjusted",
                 asked=asked,
-                used=minutes,
+                used=amount(turn, "minute", minutes),
                 low=breathing.min_minutes,
                 high=breathing.max_minutes,
             )

@@ -113,6 +113,10 @@ BUILTIN_PHRASES: dict[str, tuple[str, ...]] = {
         "what are my options",
         "i'm confused",
         "i don't understand",
+        "help me out",
+        "what can i ask",
+        "what can you help me with",
+        "how does it work",
     ),
     "AMAZON.StopIntent": (
         "stop",
@@ -130,6 +134,7 @@ BUILTIN_PHRASES: dict[str, tuple[str, ...]] = {
         "i'm done",
         "we're done",
         "that's all",
+        "that's it",
         "end",
     ),
     "AMAZON.CancelIntent": (
@@ -138,6 +143,8 @@ BUILTIN_PHRASES: dict[str, tuple[str, ...]] = {
         "never mind",
         "nevermind",
         "forget it",
+        "forget about it",
+        "scratch that",
     ),
     "AMAZON.NavigateHomeIntent": (
         "go home",
@@ -166,6 +173,7 @@ BUILTIN_PHRASES: dict[str, tuple[str, ...]] = {
         "correct",
         "that's right",
         "definitely",
+        "let's do that",
     ),
     "AMAZON.NoIntent": (
         "no",
@@ -179,6 +187,8 @@ BUILTIN_PHRASES: dict[str, tuple[str, ...]] = {
         "i don't think so",
         "don't",
         "no way",
+        "not right now",
+        "not at all",
     ),
     "AMAZON.RepeatIntent": (
         "repeat",
@@ -190,6 +200,7 @@ BUILTIN_PHRASES: dict[str, tuple[str, ...]] = {
         "come again",
         "pardon",
         "one more time",
+        "what was that",
     ),
     "AMAZON.StartOverIntent": (
         "start over",
@@ -317,12 +328,33 @@ _SOFT_GROUPS: tuple[tuple[str, ...], ...] = (
     ("therapist", "therapists", "counselor", "counselors"),
     ("counseling", "therapy"),
     ("kids", "children"),
-    ("partner", "husband", "wife", "boyfriend", "girlfriend", "spouse"),
-    ("son", "daughter", "child", "kid"),
+    # the people of a household: "my son says he wants to ..." ~ "my partner wants to ..."
+    (
+        "partner",
+        "husband",
+        "wife",
+        "boyfriend",
+        "girlfriend",
+        "spouse",
+        "son",
+        "daughter",
+        "child",
+        "kid",
+        "brother",
+        "sister",
+        "mum",
+        "mom",
+        "mother",
+        "dad",
+        "father",
+        "friend",
+    ),
     ("scared", "afraid", "worried"),
     ("practice", "practiced", "practicing"),
     ("celebrate", "celebrated"),
     ("give", "tell"),
+    ("no", "nah", "nope"),
+    ("delete", "erase", "wipe", "remove"),
 )
 _SOFT_CLASS: dict[str, str] = {w: group[0] for group in _SOFT_GROUPS for w in group}
 _SOFT_GAIN = 0.75
@@ -399,6 +431,39 @@ _FILLERS = frozenset(
         "yep",
         "hi",
         "hello",
+    ]
+)
+
+#: Words said around a built-in request ("hang on a sec", "no thanks mate", "stop it
+#: now please") that change nothing about it.
+_COURTESY = frozenset(
+    [
+        "please",
+        "sorry",
+        "thanks",
+        "thank",
+        "you",
+        "then",
+        "now",
+        "right",
+        "mate",
+        "eh",
+        "a",
+        "one",
+        "second",
+        "sec",
+        "moment",
+        "minute",
+        "tick",
+        "just",
+        "oh",
+        "ooh",
+        "well",
+        "so",
+        "alexa",
+        "okay",
+        "for",
+        "here",
     ]
 )
 
@@ -504,6 +569,9 @@ def _tokens(text: str) -> _Tokens:
     words: list[str] = []
     src: list[int] = []
     for i, w in enumerate(spoken):
+        if w == "more" and words and words[-1] == "any":  # "any more" is "anymore"
+            words[-1] = "anymore"
+            continue
         expanded = _CONTRACTIONS.get(w, _SPELLING.get(w, w))
         for part in expanded.split():
             words.append(part)
@@ -857,6 +925,7 @@ class _Path:
     deleted_filler: int = 0
     skipped: int = 0  # leading or trailing clauses passed over
     open_misses: int = 0  # custom-type slot values that did not resolve
+    owner_swapped: bool = False  # "our"/"my" left out for "the <something else>"
     slots: tuple[tuple[str, int, int], ...] = ()
 
     @property
@@ -885,6 +954,8 @@ def _gain(literal: str, word: str) -> float:
     if _SOFT_CLASS.get(literal, literal) == _SOFT_CLASS.get(word, word):
         return _SOFT_GAIN
     if literal not in _NEGATIONS and _stem(literal) == _stem(word):
+        return _SOFT_GAIN
+    if word.endswith("'s") and _gain(literal, word[:-2]) > 0:  # "my partner's ..."
         return _SOFT_GAIN
     return 0.0
 
@@ -929,6 +1000,12 @@ class Nlu:
                 self._slot_types.setdefault(name, {})
             compiled.extend(_compile(name, p) for p in phrases)
         self._compiled = compiled
+        # whole phrases of the built-in intents (the table and the model's own samples)
+        self._builtin_phrases: dict[tuple[str, ...], str] = {}
+        for sample in compiled:
+            if sample.intent.startswith("AMAZON.") and not sample.slot_names:
+                words = tuple(e.literal or "" for e in sample.elems)
+                self._builtin_phrases.setdefault(words, sample.intent)
         # custom slot types: normalised value/synonym -> canonical value
         self._types: dict[str, dict[str, _TypeValue]] = {}
         for t in lm.get("types", []) or []:
@@ -1001,10 +1078,47 @@ class Nlu:
             if parse is not None:
                 return parse
         ranked = self._rank(tokens, self._compiled)
+        compound = self._builtin_compound(tokens.words)
+        if compound is not None and all(c.intent != CRISIS_INTENT for c in ranked):
+            cand = Candidate(compound, {}, float(len(tokens.words)), None)
+            return Parse(compound, {}, [cand, *(c for c in ranked if c.intent != compound)])
         if not ranked:
             return self._fallback(self._rank(tokens, self._compiled, accept_all=True)[:3])
         best = ranked[0]
         return Parse(best.intent, self._full_slots(best.intent, best.slots), ranked)
+
+    def _builtin_compound(self, words: Sequence[str]) -> str | None:
+        """A built-in intent said in pieces: "never mind, forget it", "no thanks, not right
+        now", "hang on a sec", "stop please". The words, less courtesy words, are one
+        built-in phrase, or two phrases of the same built-in intent."""
+        whole = self._builtin_phrase(tuple(words))
+        if whole is not None:
+            return whole
+        for k in range(1, len(words)):
+            left = self._builtin_phrase(tuple(words[:k]))
+            if left is not None and left == self._builtin_phrase(tuple(words[k:])):
+                return left
+        return None
+
+    def _builtin_phrase(self, words: tuple[str, ...]) -> str | None:
+        """The built-in intent whose phrase words are, as said or less courtesy words."""
+        start, end = 0, len(words)
+        while start < end and words[start] in _COURTESY:
+            start += 1
+        while end > start and words[end - 1] in _COURTESY:
+            end -= 1
+        forms = (
+            words,
+            words[start:],
+            words[:end],
+            words[start:end],
+            tuple(w for w in words if w not in _COURTESY),
+        )
+        for form in forms:
+            hit = self._builtin_phrases.get(form) if form else None
+            if hit is not None:
+                return hit
+        return None
 
     def _resolve_elicited(self, tokens: _Tokens, elicit: tuple[str, str]) -> Parse | None:
         intent, slot = elicit
@@ -1098,6 +1212,9 @@ class Nlu:
             return False
         if path.open_misses:
             return False
+        # "what's the cricket score" is not "what's our score"
+        if path.owner_swapped:
+            return False
         if path.gained < _COVERAGE * (lits + len(sample.slot_names)):
             return False
         if builtin and (path.skipped or path.ins_other > 1):
@@ -1186,18 +1303,24 @@ class Nlu:
             path.skipped += 1
         slots: list[tuple[str, int, int]] = []
         i, j = 0, start
+        said_other_thing = False  # "the" followed by an extra word, or a clause passed over
+        left_out_owner = False
+        last_ins = ""
         while i < m or j < n:
             move = step[i][j]
             if move is None:  # pragma: no cover - unreachable for a finite score
                 return None
             kind, nj = move
             if kind == "ins":
+                if last_ins == "the" and words[j] not in _FILLERS:
+                    said_other_thing = True
                 if words[j] in _FILLERS:
                     path.ins_filler += 1
                 else:
                     path.ins_other += 1
             elif kind == "skip":
                 path.skipped += 1
+                said_other_thing = said_other_thing or "the" in words[j:nj]
             elif kind == "lit":
                 literal = elems[i].literal or ""
                 g = _gain(literal, words[j])
@@ -1210,6 +1333,7 @@ class Nlu:
                 i += 1
             elif kind == "del":
                 literal = elems[i].literal or ""
+                left_out_owner = left_out_owner or literal in ("our", "my")
                 if literal in _FILLERS:
                     path.deleted_filler += 1
                     path.gained -= _DELETE_FILLER
@@ -1229,8 +1353,10 @@ class Nlu:
                 elif slot_types.get(name, SEARCH_QUERY) in self._types:
                     path.open_misses += 1
                 i += 1
+            last_ins = words[j] if kind == "ins" else ""
             j = nj
         path.slots = tuple(slots)
+        path.owner_swapped = said_other_thing and left_out_owner
         return path
 
     @staticmethod

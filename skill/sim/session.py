@@ -4,10 +4,11 @@ Each utterance becomes a request envelope through the locale's interaction model
 (``skill.sim.nlu``): "open resilient together" launches, "ask resilient together to …"
 is a one-shot, anything else continues the open session (or, with no session open,
 is sent as a one-shot, which is what a household would have meant). A response with
-``Dialog.ElicitSlot`` makes the next utterance fill that slot, as on a device. A
-response that ends the session closes it. ``@…`` arguments send requests by type:
-``@LaunchRequest``, ``@SessionEndedRequest``, ``@SkillEnabled``, ``@SkillDisabled``,
-``@SkillPermissionAccepted``, ``@SkillPermissionChanged``, and
+``Dialog.ElicitSlot`` makes the next utterance fill that slot, as on a device; after
+``Dialog.ConfirmIntent``, a yes or no is that intent again with ``confirmationStatus``
+CONFIRMED or DENIED. A response that ends the session closes it. ``@…`` arguments send
+requests by type: ``@LaunchRequest``, ``@SessionEndedRequest``, ``@SkillEnabled``,
+``@SkillDisabled``, ``@SkillPermissionAccepted``, ``@SkillPermissionChanged``, and
 ``@IntentName slot=value …`` for an intent with those slots.
 """
 
@@ -30,6 +31,8 @@ SKILL_EVENTS = (
     "SkillPermissionChanged",
     "SkillAccountLinked",
 )
+
+CONFIRM_ANSWERS = {"AMAZON.YesIntent": "CONFIRMED", "AMAZON.NoIntent": "DENIED"}
 
 
 @dataclass
@@ -98,6 +101,7 @@ class Conversation:
         self.nlu = nlu or Nlu.for_locale(device.locale)
         self.session: env.SessionState | None = None
         self.elicit: tuple[str, str] | None = None
+        self.confirm: dict[str, Any] | None = None  # the intent a ConfirmIntent asked about
 
     @property
     def invocation(self) -> str:
@@ -115,7 +119,23 @@ class Conversation:
         if kind == "oneshot" or self.session is None:
             self._open()
         parse = self.nlu.resolve(rest or "", elicit=self.elicit)
+        if self.confirm is not None and parse.intent in CONFIRM_ANSWERS:
+            return self._send_confirmation(utterance, parse)
         return self._send_parse(utterance, parse)
+
+    def _send_confirmation(self, utterance: str, parse: Parse) -> TurnResult:
+        """A yes / no to ``Dialog.ConfirmIntent``: the confirmed intent, as Alexa sends it."""
+        assert self.confirm is not None
+        name = str(self.confirm.get("name"))
+        slots = dict(self.confirm.get("slots") or {})
+        request = env.intent_request(name, slots, dialog_state="IN_PROGRESS")
+        request["intent"]["confirmationStatus"] = CONFIRM_ANSWERS[parse.intent]
+        values = {k: v.get("value") for k, v in slots.items() if isinstance(v, dict)}
+        considered = [
+            {"intent": c.intent, "score": round(c.score, 3), "sample": c.sample}
+            for c in parse.considered
+        ]
+        return self._send(utterance, request, name, values, considered)
 
     def _send_parse(self, utterance: str, parse: Parse) -> TurnResult:
         slots = {name: _slot_json(fill) for name, fill in parse.slots.items()}
@@ -161,6 +181,7 @@ class Conversation:
     def _open(self) -> None:
         self.session = env.SessionState()
         self.elicit = None
+        self.confirm = None
 
     def _send(
         self,
@@ -182,15 +203,18 @@ class Conversation:
         end = response.get("shouldEndSession")
         directives = list(response.get("directives") or [])
         self.elicit = None
+        self.confirm = None
         for directive in directives:
-            if directive.get("type") == "Dialog.ElicitSlot":
-                intent_name = (directive.get("updatedIntent") or {}).get("name")
-                if intent_name:
-                    self.elicit = (intent_name, directive["slotToElicit"])
+            updated = directive.get("updatedIntent") or {}
+            if directive.get("type") == "Dialog.ElicitSlot" and updated.get("name"):
+                self.elicit = (updated["name"], directive["slotToElicit"])
+            elif directive.get("type") == "Dialog.ConfirmIntent" and updated.get("name"):
+                self.confirm = dict(updated)
         if self.session is not None and not events:
             if close or end is not False:
                 self.session = None
                 self.elicit = None
+                self.confirm = None
             else:
                 self.session.new = False
                 self.session.attributes = dict(out.get("sessionAttributes") or {})

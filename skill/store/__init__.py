@@ -47,7 +47,8 @@ def default_store_url() -> str:
 
 
 def open_store(url: str) -> HouseholdStore:
-    """Open a store from a URL: ``sqlite:///PATH`` (relative or absolute path)."""
+    """Open a store from a URL: ``sqlite:///PATH`` (relative or absolute path) or
+    ``dynamodb://TABLE`` (region, credentials and endpoint from the environment)."""
     parsed = urlparse(url)
     if parsed.scheme == "sqlite":
         from skill.store.sqlite import SqliteStore
@@ -57,4 +58,11 @@ def open_store(url: str) -> HouseholdStore:
             raise ValueError(f"sqlite store URL needs a path: {url!r}")
         # sqlite:////abs/path -> "/abs/path"; sqlite:///rel/path -> "rel/path"
         return SqliteStore(path)
-    raise ValueError(f"unknown store URL {url!r}: use sqlite:///PATH")
+    if parsed.scheme == "dynamodb":
+        from skill.store.dynamodb import DynamoStore, make_client
+
+        table = parsed.netloc
+        if not table or parsed.path not in ("", "/"):
+            raise ValueError(f"dynamodb store URL needs a table name: {url!r}")
+        return DynamoStore(table, make_client())
+    raise ValueError(f"unknown store URL {url!r}: use sqlite:///PATH or dynamodb://TABLE")

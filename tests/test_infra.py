@@ -1,0 +1,509 @@
+"""infra/: the CloudFormation template, the Lambda HTTP handler and the Dockerfile.
+
+* cfn-lint and checkov pass offline, and every checkov skip carries a reason;
+* the security settings are parsed out of the template (moto drops SSE, TTL and PITR
+  when it creates a table from a template, so only a parse can check them);
+* the IAM policy is exactly what ``skill.store.dynamodb`` calls, on the table only;
+* the stack is created in moto and the DynamoDB store contract runs on the table it
+  made, so the key schema of the template and of the code cannot drift;
+* the Lambda handler answers an API Gateway HTTP API (payload 2.0) event.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+import subprocess
+import sys
+import zipfile
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from cfnlint.api import lint_file  # type: ignore[import-untyped]
+from cfnlint.decode import decode_str  # type: ignore[import-untyped]
+from moto import mock_aws
+
+from skill.store import Change, Entry, hash_id
+from skill.store.dynamodb import PK, SK, TTL_ATTRIBUTE, DynamoStore
+from skill.web import lambda_http
+
+ROOT = Path(__file__).resolve().parents[1]
+TEMPLATE = ROOT / "infra" / "template.yaml"
+DOCKERFILE = ROOT / "Dockerfile"
+STORE_SOURCE = ROOT / "skill" / "store" / "dynamodb.py"
+SKILL_ID = "amzn1.ask.skill.00000000-0000-0000-0000-000000000000"
+
+# What skill.store.dynamodb calls, as IAM actions. TransactWriteItems has no IAM action
+# of its own: its Put and Update parts are authorised as PutItem and UpdateItem.
+STORE_ACTIONS = {
+    "dynamodb:GetItem",
+    "dynamodb:UpdateItem",
+    "dynamodb:PutItem",
+    "dynamodb:Query",
+    "dynamodb:BatchWriteItem",
+    "dynamodb:DescribeTable",
+}
+KEY_ACTIONS = {"kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"}
+# X-Ray has no resource-level permissions: the only statement allowed on "*".
+TRACING_ACTIONS = {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
+# The checkov checks skipped in the template (each with its reason in the template).
+EXPECTED_SKIPS = {"CKV_AWS_116", "CKV_AWS_117"}
+
+
+def load_template() -> dict[str, Any]:
+    template, matches = decode_str(TEMPLATE.read_text())
+    assert not matches, matches
+    assert template is not None
+    # Plain dicts and strings: !Ref, !GetAtt and !Sub become {"Ref": ...} and friends.
+    plain: dict[str, Any] = json.loads(json.dumps(template))
+    return plain
+
+
+@pytest.fixture(scope="module")
+def template() -> dict[str, Any]:
+    return load_template()
+
+
+def resources(template: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
+    return {name: r for name, r in template["Resources"].items() if r["Type"] == kind}
+
+
+def only(template: dict[str, Any], kind: str) -> tuple[str, dict[str, Any]]:
+    found = resources(template, kind)
+    assert len(found) == 1, f"expected one {kind}, found {sorted(found)}"
+    ((name, resource),) = found.items()
+    return name, resource
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+# --- linters -------------------------------------------------------------------------------
+def test_cfn_lint_is_clean() -> None:
+    matches = lint_file(TEMPLATE)
+    assert matches == [], "\n".join(str(m) for m in matches)
+
+
+def test_checkov_passes_offline() -> None:
+    env = {
+        **os.environ,
+        "BC_SKIP_MAPPING": "TRUE",
+        "CHECKOV_RUN_SCA_PACKAGE_SCAN_V2": "false",
+        "PYTHONWARNINGS": "ignore",
+        # Nothing may leave the machine: any attempt fails fast on a closed local port.
+        "HTTPS_PROXY": "http://127.0.0.1:9",
+        "HTTP_PROXY": "http://127.0.0.1:9",
+        "https_proxy": "http://127.0.0.1:9",
+        "http_proxy": "http://127.0.0.1:9",
+    }
+    env.pop("BC_API_KEY", None)
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "checkov.main",
+            "-f",
+            str(TEMPLATE),
+            "--framework",
+            "cloudformation",
+            "--skip-download",
+            "--compact",
+            "-o",
+            "json",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-4000:]
+    report = json.loads(run.stdout)
+    reports = report if isinstance(report, list) else [report]
+    (cfn,) = [r for r in reports if r["check_type"] == "cloudformation"]
+    results = cfn["results"]
+    assert results["failed_checks"] == []
+    assert len(results["passed_checks"]) >= 20  # it really ran the CloudFormation checks
+    assert {c["check_id"] for c in results["skipped_checks"]} == EXPECTED_SKIPS
+
+
+def test_every_checkov_skip_has_a_reason(template: dict[str, Any]) -> None:
+    skipped = set()
+    for name, resource in template["Resources"].items():
+        for skip in resource.get("Metadata", {}).get("checkov", {}).get("skip", []):
+            assert re.fullmatch(r"CKV2?_AWS_\d+", skip["id"]), (name, skip)
+            assert len(skip.get("comment", "").split()) >= 8, f"{name}: {skip['id']} needs a reason"
+            skipped.add(skip["id"])
+    assert skipped == EXPECTED_SKIPS
+
+
+# --- the table and the key -----------------------------------------------------------------
+def test_table_matches_the_store_and_is_protected(template: dict[str, Any]) -> None:
+    key_name, key = only(template, "AWS::KMS::Key")
+    _, table = only(template, "AWS::DynamoDB::Table")
+    props = table["Properties"]
+
+    assert props["KeySchema"] == [
+        {"AttributeName": PK, "KeyType": "HASH"},
+        {"AttributeName": SK, "KeyType": "RANGE"},
+    ]
+    assert props["AttributeDefinitions"] == [
+        {"AttributeName": PK, "AttributeType": "S"},
+        {"AttributeName": SK, "AttributeType": "S"},
+    ]
+    assert "GlobalSecondaryIndexes" not in props and "LocalSecondaryIndexes" not in props
+    assert props["BillingMode"] == "PAY_PER_REQUEST"
+    assert props["TimeToLiveSpecification"] == {"AttributeName": TTL_ATTRIBUTE, "Enabled": True}
+    assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+    assert props["SSESpecification"] == {
+        "SSEEnabled": True,
+        "SSEType": "KMS",
+        "KMSMasterKeyId": {"Fn::GetAtt": [key_name, "Arn"]},
+    }
+    assert props["DeletionProtectionEnabled"] is True
+    assert table["DeletionPolicy"] == "Retain"
+    assert table["UpdateReplacePolicy"] == "Retain"
+    assert {t["Key"] for t in props["Tags"]} >= {"project", "stage"}
+
+    assert key["Properties"]["EnableKeyRotation"] is True
+    # The retained table must stay readable after the stack is deleted.
+    assert key["DeletionPolicy"] == key["UpdateReplacePolicy"] == "Retain"
+    statements = key["Properties"]["KeyPolicy"]["Statement"]
+    principals = [s["Principal"] for s in statements]
+    assert all(p != "*" and p.get("AWS") != "*" for p in principals)
+    assert {"AWS": {"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:root"}} in principals
+    (role_use,) = [
+        s for s in statements if s["Principal"] == {"AWS": {"Fn::GetAtt": ["FunctionRole", "Arn"]}}
+    ]
+    assert set(role_use["Action"]) == KEY_ACTIONS
+
+    # Every log group is encrypted with the key and expires.
+    for log_group in resources(template, "AWS::Logs::LogGroup").values():
+        assert log_group["Properties"]["KmsKeyId"] == {"Fn::GetAtt": [key_name, "Arn"]}
+        assert "RetentionInDays" in log_group["Properties"]
+
+
+# --- least privilege -----------------------------------------------------------------------
+def store_iam_actions() -> set[str]:
+    """The IAM actions skill.store.dynamodb needs, read from the calls in its source."""
+    source = STORE_SOURCE.read_text()
+    calls = set(re.findall(r"self\.client\.([a-z_]+)\(", source)) - {"close"}
+    actions = set()
+    for call in calls:
+        if call == "transact_write_items":
+            parts = {"Put": "PutItem", "Update": "UpdateItem", "Delete": "DeleteItem"}
+            parts["ConditionCheck"] = "ConditionCheckItem"
+            actions |= {f"dynamodb:{a}" for p, a in parts.items() if f'"{p}":' in source}
+        else:
+            actions.add("dynamodb:" + "".join(w.title() for w in call.split("_")))
+    return actions
+
+
+def test_the_store_calls_exactly_the_expected_actions() -> None:
+    assert store_iam_actions() == STORE_ACTIONS
+
+
+def test_the_role_has_least_privilege(template: dict[str, Any]) -> None:
+    role_name, role = only(template, "AWS::IAM::Role")
+    assert "Policies" not in role["Properties"]
+    assert "ManagedPolicyArns" not in role["Properties"]
+    assert not resources(template, "AWS::IAM::ManagedPolicy")
+    _, policy = only(template, "AWS::IAM::Policy")
+    assert policy["Properties"]["Roles"] == [{"Ref": role_name}]
+    table_arn = {"Fn::GetAtt": ["HouseholdTable", "Arn"]}
+    key_arn = {"Fn::GetAtt": ["DataKey", "Arn"]}
+    log_arn = {"Fn::GetAtt": ["FunctionLogGroup", "Arn"]}
+
+    granted: dict[str, list[Any]] = {}
+    for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
+        assert statement["Effect"] == "Allow"
+        assert "NotAction" not in statement and "NotResource" not in statement
+        for action in as_list(statement["Action"]):
+            assert "*" not in action, action
+            granted.setdefault(action, []).extend(as_list(statement["Resource"]))
+
+    dynamodb = {a for a in granted if a.startswith("dynamodb:")}
+    assert dynamodb == STORE_ACTIONS == store_iam_actions()
+    assert all(granted[a] == [table_arn] for a in dynamodb)
+    kms = {a for a in granted if a.startswith("kms:")}
+    assert kms == KEY_ACTIONS
+    assert all(granted[a] == [key_arn] for a in kms)
+    logs = {a for a in granted if a.startswith("logs:")}
+    assert logs == {"logs:CreateLogStream", "logs:PutLogEvents"}
+    assert all(granted[a] == [log_arn] for a in logs)
+    on_star = {a for a, res in granted.items() if "*" in res}
+    assert on_star == TRACING_ACTIONS
+    assert set(granted) == STORE_ACTIONS | KEY_ACTIONS | logs | TRACING_ACTIONS
+
+
+# --- function, API and settings ------------------------------------------------------------
+def test_function_runs_the_flask_app_in_production(template: dict[str, Any]) -> None:
+    _, function = only(template, "AWS::Lambda::Function")
+    props = function["Properties"]
+    module, _, attribute = props["Handler"].rpartition(".")
+    assert (module, attribute) == ("skill.web.lambda_http", "handler")
+    assert callable(lambda_http.handler)
+    assert props["Runtime"] in {"python3.11", "python3.12"}
+    assert props["Timeout"] == 10 and props["MemorySize"] == 512
+    assert props["TracingConfig"] == {"Mode": "Active"}
+    variables = props["Environment"]["Variables"]
+    assert variables["TOGETHER_STORE"] == {"Fn::Sub": "dynamodb://${HouseholdTable}"}
+    assert variables["TOGETHER_SKILL_ID"] == {"Ref": "SkillId"}
+    assert "TOGETHER_DEV" not in variables
+    # Every variable is one the settings read.
+    runtime_source = (ROOT / "skill" / "runtime.py").read_text()
+    assert all(f'"{name}"' in runtime_source for name in variables)
+
+    params = template["Parameters"]
+    assert re.fullmatch(params["SkillId"]["AllowedPattern"], SKILL_ID)
+    assert params["IdSalt"]["NoEcho"] is True
+    assert params["RetentionDays"]["Default"] == 90
+
+
+def test_http_api_routes_reach_the_function(template: dict[str, Any]) -> None:
+    _, integration = only(template, "AWS::ApiGatewayV2::Integration")
+    assert integration["Properties"]["IntegrationType"] == "AWS_PROXY"
+    assert integration["Properties"]["PayloadFormatVersion"] == "2.0"
+    routes = {
+        r["Properties"]["RouteKey"]
+        for r in resources(template, "AWS::ApiGatewayV2::Route").values()
+    }
+    assert routes == {"POST /alexa", "GET /healthz"}
+    _, stage = only(template, "AWS::ApiGatewayV2::Stage")
+    assert stage["Properties"]["StageName"] == "$default"
+    assert "DestinationArn" in stage["Properties"]["AccessLogSettings"]
+    assert stage["Properties"]["DefaultRouteSettings"]["ThrottlingRateLimit"] > 0
+    _, permission = only(template, "AWS::Lambda::Permission")
+    assert permission["Properties"]["Principal"] == "apigateway.amazonaws.com"
+    assert "SourceArn" in permission["Properties"]
+    outputs = template["Outputs"]
+    assert outputs["EndpointUrl"]["Value"] == {
+        "Fn::Sub": "https://${HttpApi}.execute-api.${AWS::Region}.amazonaws.com/alexa"
+    }
+    assert outputs["TableName"]["Value"] == {"Ref": "HouseholdTable"}
+
+
+# --- the stack in moto, and the store contract on its table --------------------------------
+# moto's CloudFormation cannot create AWS::ApiGatewayV2::* (it warns and stops), and its
+# AWS::KMS::Key handler expects TagKey/TagValue tags. The copy created here therefore drops
+# the HTTP API resources, the API's invoke permission and the outputs that name them, and
+# the key's tags; the key, alias, table, log groups, role, policy and function are created.
+MOTO_UNSUPPORTED = (
+    "HttpApi",
+    "HttpIntegration",
+    "AlexaRoute",
+    "HealthRoute",
+    "HttpStage",
+    "ApiInvokePermission",
+)
+
+
+def moto_template() -> dict[str, Any]:
+    template = load_template()
+    for name in MOTO_UNSUPPORTED:
+        del template["Resources"][name]
+    for name in ("EndpointUrl", "HealthUrl"):
+        del template["Outputs"][name]
+    del template["Resources"]["DataKey"]["Properties"]["Tags"]
+    return template
+
+
+@pytest.fixture
+def stack() -> Iterator[dict[str, str]]:
+    with mock_aws():
+        s3: Any = boto3.client("s3", region_name="us-east-1")
+        s3.create_bucket(Bucket="together-code")
+        package = io.BytesIO()
+        with zipfile.ZipFile(package, "w") as archive:
+            archive.writestr("placeholder.py", "")
+        s3.put_object(Bucket="together-code", Key="skill.zip", Body=package.getvalue())
+        cloudformation: Any = boto3.client("cloudformation", region_name="us-east-1")
+        parameters = {
+            "SkillId": SKILL_ID,
+            "IdSalt": "a-test-salt-of-enough-length",
+            "CodeBucket": "together-code",
+            "CodeKey": "skill.zip",
+            "Stage": "dev",
+        }
+        cloudformation.create_stack(
+            StackName="resilient-together",
+            TemplateBody=json.dumps(moto_template()),
+            Capabilities=["CAPABILITY_IAM"],
+            Parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in parameters.items()],
+        )
+        (described,) = cloudformation.describe_stacks(StackName="resilient-together")["Stacks"]
+        assert described["StackStatus"] == "CREATE_COMPLETE", described.get("StackStatusReason")
+        outputs = {o["OutputKey"]: o["OutputValue"] for o in described["Outputs"]}
+        yield outputs
+
+
+def test_the_store_contract_runs_on_the_table_the_stack_made(stack: dict[str, str]) -> None:
+    table = stack["TableName"]
+    client = boto3.client("dynamodb", region_name="us-east-1")
+    description = client.describe_table(TableName=table)["Table"]
+    assert description["KeySchema"] == [
+        {"AttributeName": PK, "KeyType": "HASH"},
+        {"AttributeName": SK, "KeyType": "RANGE"},
+    ]
+
+    store = DynamoStore(table, boto3.client("dynamodb", region_name="us-east-1"))
+    household = hash_id("amzn1.ask.account.TEST", salt="test")
+    now = datetime(2026, 11, 25, 18, 0, tzinfo=UTC)
+    entry = Entry(
+        kind="gratitude", text="the walk in the rain", at=now, expires_at=now + timedelta(days=90)
+    )
+    try:
+        store.ping()
+        after = store.apply(household, Change(add={"count.gratitude": 1}, entry=entry), now=now)
+        assert after.int("count.gratitude") == 1
+        assert store.read(household).int("count.gratitude") == 1
+        assert store.entries(household, "gratitude", now=now, limit=5) == [entry]
+
+        items = client.scan(TableName=table)["Items"]
+        assert all(PK in item and SK in item for item in items)
+        # The TTL attribute the template enables is the one the store writes, as a Number.
+        assert any("N" in item.get(TTL_ATTRIBUTE, {}) for item in items)
+
+        store.erase(household)
+        assert store.read(household).attrs == {}
+        assert store.entries(household, "gratitude", now=now, limit=5) == []
+        assert client.scan(TableName=table)["Count"] == 0
+    finally:
+        store.close()
+        client.close()
+
+
+# --- the Lambda HTTP handler ---------------------------------------------------------------
+@pytest.fixture
+def fresh_handler() -> Iterator[None]:
+    lambda_http.reset()
+    yield
+    lambda_http.reset()
+
+
+def http_api_event(
+    method: str, path: str, body: str = "", headers: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """An API Gateway HTTP API event, payload format 2.0, as the $default stage sends it."""
+    return {
+        "version": "2.0",
+        "routeKey": f"{method} {path}",
+        "rawPath": path,
+        "rawQueryString": "",
+        "headers": {
+            "host": "abc123.execute-api.us-east-1.amazonaws.com",
+            "user-agent": "test",
+            "x-forwarded-for": "203.0.113.7",
+            "x-forwarded-port": "443",
+            "x-forwarded-proto": "https",
+            **(headers or {}),
+        },
+        "requestContext": {
+            "accountId": "123456789012",
+            "apiId": "abc123",
+            "domainName": "abc123.execute-api.us-east-1.amazonaws.com",
+            "domainPrefix": "abc123",
+            "http": {
+                "method": method,
+                "path": path,
+                "protocol": "HTTP/1.1",
+                "sourceIp": "203.0.113.7",
+                "userAgent": "test",
+            },
+            "requestId": "test-request",
+            "routeKey": f"{method} {path}",
+            "stage": "$default",
+            "time": "25/Nov/2026:18:00:00 +0000",
+            "timeEpoch": 1795629600000,
+        },
+        "body": body,
+        "isBase64Encoded": False,
+    }
+
+
+def test_lambda_handler_answers_health(
+    fresh_handler: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TOGETHER_STORE", f"sqlite:///{tmp_path / 'together.db'}")
+    monkeypatch.setenv("TOGETHER_SKILL_ID", SKILL_ID)
+    response = lambda_http.handler(http_api_event("GET", "/healthz"), None)
+    assert response["statusCode"] == 200
+    assert json.loads(response["body"]) == {"status": "ok"}
+    assert response["headers"]["x-content-type-options"] == "nosniff"
+
+
+def test_lambda_handler_verifies_alexa_signatures(
+    fresh_handler: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TOGETHER_STORE", f"sqlite:///{tmp_path / 'together.db'}")
+    monkeypatch.setenv("TOGETHER_SKILL_ID", SKILL_ID)
+    monkeypatch.setenv("TOGETHER_DEV", "1")  # ignored: the Lambda host is production only
+    body = json.dumps({"version": "1.0", "request": {"type": "LaunchRequest"}})
+    event = http_api_event("POST", "/alexa", body, {"content-type": "application/json"})
+    response = lambda_http.handler(event, None)
+    assert response["statusCode"] == 400
+    assert "error" in json.loads(response["body"])
+
+
+def test_lambda_handler_requires_the_skill_id(
+    fresh_handler: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TOGETHER_STORE", f"sqlite:///{tmp_path / 'together.db'}")
+    with pytest.raises(RuntimeError, match="TOGETHER_SKILL_ID"):
+        lambda_http.handler(http_api_event("GET", "/healthz"), None)
+
+
+def test_lambda_handler_checks_health_of_the_stack_table(
+    fresh_handler: None, stack: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TOGETHER_STORE", f"dynamodb://{stack['TableName']}")
+    monkeypatch.setenv("TOGETHER_SKILL_ID", SKILL_ID)
+    response = lambda_http.handler(http_api_event("GET", "/healthz"), None)
+    assert response["statusCode"] == 200, response
+
+
+# --- the container image -------------------------------------------------------------------
+def dockerfile_instructions() -> list[tuple[str, str]]:
+    text = DOCKERFILE.read_text().replace("\\\n", " ")
+    out = []
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped and not stripped.startswith("#"):
+            word, _, rest = stripped.partition(" ")
+            out.append((word.upper(), rest.strip()))
+    return out
+
+
+def test_dockerfile_runs_production_gunicorn_as_non_root() -> None:
+    instructions = dockerfile_instructions()
+    values = {word: [rest for w, rest in instructions if w == word] for word, _ in instructions}
+    assert re.fullmatch(r"python:3\.1[12]-slim", values["FROM"][0])
+    (user,) = values["USER"]
+    assert user not in {"root", "0"} and not user.startswith("0:")
+    assert [w for w, _ in instructions].index("USER") > max(
+        i for i, (w, _) in enumerate(instructions) if w == "RUN"
+    )
+    installs = [r for r in values["RUN"] if "pip install" in r]
+    assert installs and all(re.search(r"pip install \.(\s|$)", r) for r in installs)
+    assert not any("[dev]" in r or " -e " in r or "requirements-dev" in r for r in values["RUN"])
+    assert values["EXPOSE"] == ["8000"]
+    (health,) = values["HEALTHCHECK"]
+    assert "urllib.request" in health and "/healthz" in health and "curl" not in health
+    (cmd,) = values["CMD"]
+    command = " ".join(json.loads(cmd))
+    assert "gunicorn --bind 0.0.0.0:8000 --workers 2 --threads 4 --worker-class gthread" in command
+    assert "'skill.web.server:app()'" in command
+    assert "${TOGETHER_SKILL_ID:?" in command  # refuses to start without the skill id
+    assert not any("TOGETHER_DEV" in r for r in values.get("ENV", []))
+
+
+def test_dockerignore_keeps_the_context_small() -> None:
+    ignored = set((ROOT / ".dockerignore").read_text().split())
+    assert {".git", ".venv", "tests", "var", ".env", "*.db"} <= ignored
