@@ -32,11 +32,12 @@ chat: $(STAMP)
 moto: $(STAMP)
 	$(BIN)/python -m skill.store.dynamodb --serve-moto --host 127.0.0.1 --port 5005 --table together
 
-## make lint: ruff (lint and format check) and mypy --strict
+## make lint: ruff (lint and format check), mypy --strict, and the skill linter
 lint: $(STAMP)
 	$(BIN)/ruff check skill tests bench
 	$(BIN)/ruff format --check skill tests bench
 	$(BIN)/mypy
+	$(BIN)/together lint
 
 ## make format: apply ruff's formatting and safe fixes
 format: $(STAMP)

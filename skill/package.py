@@ -33,6 +33,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 from skill.content import CONTENT_DIR, load
 from skill.lint import MODELS_DIR
@@ -139,6 +140,18 @@ def model_locales(models_dir: Path = MODELS_DIR) -> list[str]:
     return sorted(p.stem for p in models_dir.glob("*.json"))
 
 
+def certificate_type(uri: str, default: str) -> str:
+    """Alexa's sslCertificateType for an endpoint.
+
+    The HTTP API that infra/template.yaml creates answers on
+    ``*.execute-api.<region>.amazonaws.com`` with Amazon's wildcard certificate, which
+    Alexa calls "Wildcard"; an endpoint on your own domain with its own certificate from
+    a trusted CA is "Trusted".
+    """
+    host = (urlparse(uri).hostname or "").lower()
+    return "Wildcard" if host.endswith(".amazonaws.com") else default
+
+
 def manifest(
     endpoint: str | None = None,
     models_dir: Path = MODELS_DIR,
@@ -148,7 +161,10 @@ def manifest(
     """skill.json as a dict, for every locale that has an interaction model."""
     data = json.loads(data_path.read_text(encoding="utf-8"))
     uri = endpoint or str(data["defaultEndpoint"])
-    endpoint_obj = {"uri": uri, "sslCertificateType": data["sslCertificateType"]}
+    endpoint_obj = {
+        "uri": uri,
+        "sslCertificateType": certificate_type(uri, str(data["sslCertificateType"])),
+    }
     locales = model_locales(models_dir)
     if not locales:
         raise PackageError(f"no interaction models in {models_dir}")

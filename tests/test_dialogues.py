@@ -363,3 +363,33 @@ def test_a_failing_store_gets_a_spoken_apology(talk: Talk, store: SqliteStore) -
     assert spoke(result.ssml, "store_error")
     assert result.end_session is True
     assert store.read(household_key()).int("count.win") == 0
+
+
+def test_a_filler_is_not_saved_and_the_question_is_asked_again(
+    talk: Talk, store: SqliteStore
+) -> None:
+    convo = talk()
+    convo.say("open resilient together")
+    convo.say("let's do a gratitude moment")
+    again = convo.say("um")
+    assert spoke(again.ssml, "gratitude_empty") and again.end_session is False
+    assert again.directives and again.directives[0]["type"] == "Dialog.ElicitSlot"
+    saved = convo.say("my brother's phone call")
+    assert spoke(saved.ssml, "gratitude_reflect")
+    assert [
+        e.text for e in store.entries(household_key(), "gratitude", now=result_now(store), limit=5)
+    ] == ["my brother's phone call"]
+    win = talk().say('@CelebrateWinIntent "win=I don\'t know"')
+    assert spoke(win.ssml, "win_empty") and win.end_session is False
+    assert store.read(household_key()).int("count.win") == 0
+
+
+def test_start_over_during_a_question_is_not_taken_as_the_answer(
+    talk: Talk, store: SqliteStore
+) -> None:
+    convo = talk()
+    convo.say("open resilient together")
+    convo.say("let's do a gratitude moment")
+    result = convo.say("start over")
+    assert result.intent == "AMAZON.StartOverIntent" and spoke(result.ssml, "menu")
+    assert store.read(household_key()).int("count.gratitude") == 0

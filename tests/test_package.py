@@ -216,3 +216,13 @@ def test_the_cli_needs_out() -> None:
     with pytest.raises(SystemExit) as exc:
         main(["package"])
     assert exc.value.code == 2
+
+
+def test_certificate_type_follows_the_endpoint() -> None:
+    from skill.package import manifest
+
+    api = "https://abc123.execute-api.us-east-1.amazonaws.com/alexa"
+    own = "https://together.example.net/alexa"
+    for uri, kind in ((api, "Wildcard"), (own, "Trusted")):
+        endpoint = manifest(uri)["manifest"]["apis"]["custom"]["endpoint"]
+        assert endpoint == {"uri": uri, "sslCertificateType": kind}

@@ -77,6 +77,12 @@ class Content:
     crisis_patterns: tuple[re.Pattern[str], ...]
     near_misses: tuple[str, ...]
     default_zone: str
+    fillers: frozenset[str] = frozenset()
+
+    def is_filler(self, text: str) -> bool:
+        """True when a captured answer is only a filler ("um", "I don't know")."""
+        words = re.sub(r"[^\w' ]+", " ", text.lower())
+        return " ".join(words.split()) in self.fillers
 
     def variants(self, key: str) -> tuple[str, ...]:
         return self.speech[key]
@@ -248,6 +254,7 @@ def load(locale: str | None = DEFAULT_LOCALE) -> Content:
     questions, _ = _layered("gratitude.toml", locale)
     breathing, _ = _layered("breathing.toml", locale)
     crisis, _ = _layered("crisis.toml", locale)
+    capture, _ = _layered("capture.toml", locale)
     zones = _load_toml(CONTENT_DIR / "locales.toml").get("zones", {})
     deck_where = ", ".join(str(p.relative_to(CONTENT_DIR)) for p in deck_paths)
     try:
@@ -269,4 +276,5 @@ def load(locale: str | None = DEFAULT_LOCALE) -> Content:
         crisis_patterns=crisis_patterns,
         near_misses=tuple(crisis.get("near_misses", [])),
         default_zone=str(zones.get(locale, "UTC")),
+        fillers=frozenset(str(f).lower() for f in capture.get("fillers", [])),
     )

@@ -37,10 +37,8 @@ SPEECH_KEYS: dict[str, Key] = {
     "launch_return_streak": _k("streak", "streak"),
     # Reprompt after any launch or menu offer.
     "reprompt_menu": _k(),
-    # The offer alone (after StartOver, or when a practice ends and the session stays).
+    # The offer alone (after StartOver, or "yes" to the launch question).
     "menu": _k(),
-    # After a practice, offering one more thing; a question.
-    "offer_next": _k(),
     "help": _k(),
     "reprompt_help": _k(),
     "goodbye": _k(),

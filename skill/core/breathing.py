@@ -9,10 +9,11 @@ Alexa's speaking rate), and never less than half a second.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
-from skill.content import Breathing, Pattern
+from skill.content import Breathing
 from skill.core.ssml import Voice, breaks
 
 SECONDS_PER_WORD = 0.4
@@ -74,8 +75,16 @@ def new_plan(breathing: Breathing, pattern_id: str, minutes: int) -> Plan:
     return Plan(pattern_id, total)
 
 
-def cycles_per_round(breathing: Breathing, pattern: Pattern) -> int:
-    return max(1, round(breathing.round_seconds / pattern.cycle_seconds))
+def rounds_left(breathing: Breathing, plan: Plan) -> int:
+    """How many rounds the rest of the exercise takes: about ``round_seconds`` each."""
+    pattern = breathing.patterns[plan.pattern]
+    seconds = (plan.total - plan.done) * pattern.cycle_seconds
+    return max(1, round(seconds / breathing.round_seconds))
+
+
+def cycles_this_round(breathing: Breathing, plan: Plan) -> int:
+    """The remaining cycles spread evenly over the remaining rounds (6 and 5, not 5, 5, 1)."""
+    return math.ceil((plan.total - plan.done) / rounds_left(breathing, plan))
 
 
 def spoken_seconds(ssml_text: str) -> float:
@@ -86,7 +95,7 @@ def spoken_seconds(ssml_text: str) -> float:
 def round_ssml(voice: Voice, breathing: Breathing, plan: Plan) -> tuple[str, Plan]:
     """The SSML for the next round, and the plan after it."""
     pattern = breathing.patterns[plan.pattern]
-    cycles = min(cycles_per_round(breathing, pattern), plan.total - plan.done)
+    cycles = cycles_this_round(breathing, plan)
     # One wording per cue for the whole round: a steady rhythm is easier to follow.
     cues = {phase: voice.say(f"breathe_cue_{phase}") for phase, _ in pattern.phases}
     parts = []

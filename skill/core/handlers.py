@@ -368,6 +368,8 @@ def gratitude(hi: HandlerInput, turn: Turn) -> Response:
     said = slot_value(hi, "gratitude")
     if said is None:
         return ask_gratitude(hi, turn, "gratitude_ask")
+    if turn.content.is_filler(said):
+        return ask_gratitude_again(hi, turn)
     entry = Entry("gratitude", said, turn.now, turn.expires_at, turn.person)
     after = turn.update(
         lambda s: progress.practice_change(
@@ -408,6 +410,8 @@ def ask_gratitude_again(hi: HandlerInput, turn: Turn) -> Response:
 
 def win(hi: HandlerInput, turn: Turn) -> Response:
     said = slot_value(hi, "win")
+    if said is not None and turn.content.is_filler(said):
+        return ask_win_again(hi, turn)
     if said is None:
         return reply(
             hi,

@@ -237,6 +237,8 @@ _ELICIT_ESCAPES = frozenset(
         "AMAZON.CancelIntent",
         "AMAZON.HelpIntent",
         "AMAZON.NavigateHomeIntent",
+        "AMAZON.StartOverIntent",
+        "AMAZON.RepeatIntent",
     }
 )
 
