@@ -17,6 +17,8 @@ Decisions written down here:
 * A breathing exercise counts as a practice when its first round has been spoken:
   starting is the hard part, so stopping partway still counts, once.
 * Today's reflection counts as a practice the first time it is heard that local day.
+* The first-visit welcome (what the skill is, not medical advice) is spoken at the first
+  launch, even when the household has used one-shots before: it is heard once.
 * Gratitude, a win, a reflection, progress, recall and find-help close the session
   when they are done: the household talks to each other, not to Alexa, afterwards.
 """
