@@ -17,6 +17,9 @@ from tests.conftest import Clock, Talk
 from tests.helpers import spoke
 
 
+START = datetime(2026, 11, 25, 18, 0, tzinfo=UTC)  # the clock fixture's start
+
+
 def household_key(name: str = "test") -> str:
     return hash_id(f"amzn1.ask.account.{name}", salt="resilient-together")
 
@@ -154,12 +157,8 @@ def test_gratitude_one_shot_reflects_and_stores(talk: Talk, store: SqliteStore) 
     assert spoke(result.ssml, "gratitude_reflect")
     assert "sister" in result.speech
     assert result.end_session is True
-    entries = store.entries(household_key(), "gratitude", now=result_now(store), limit=5)
+    entries = store.entries(household_key(), "gratitude", now=START, limit=5)
     assert [e.text for e in entries] == [result.slots["gratitude"]]
-
-
-def result_now(_store: SqliteStore) -> datetime:
-    return datetime(2026, 11, 25, 18, 0, tzinfo=UTC)
 
 
 def test_gratitude_question_then_answer_fills_the_slot(talk: Talk, store: SqliteStore) -> None:
@@ -376,9 +375,9 @@ def test_a_filler_is_not_saved_and_the_question_is_asked_again(
     assert again.directives and again.directives[0]["type"] == "Dialog.ElicitSlot"
     saved = convo.say("my brother's phone call")
     assert spoke(saved.ssml, "gratitude_reflect")
-    assert [
-        e.text for e in store.entries(household_key(), "gratitude", now=result_now(store), limit=5)
-    ] == ["my brother's phone call"]
+    assert [e.text for e in store.entries(household_key(), "gratitude", now=START, limit=5)] == [
+        "my brother's phone call"
+    ]
     win = talk().say('@CelebrateWinIntent "win=I don\'t know"')
     assert spoke(win.ssml, "win_empty") and win.end_session is False
     assert store.read(household_key()).int("count.win") == 0
