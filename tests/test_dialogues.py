@@ -16,7 +16,6 @@ from skill.store.sqlite import SqliteStore
 from tests.conftest import Clock, Talk
 from tests.helpers import spoke
 
-
 START = datetime(2026, 11, 25, 18, 0, tzinfo=UTC)  # the clock fixture's start
 
 
