@@ -39,6 +39,7 @@ from ask_sdk_model.dialog import ElicitSlotDirective
 from ask_sdk_model.slu.entityresolution import StatusCode
 from ask_sdk_model.ui import SimpleCard
 
+from skill.content import Prompt
 from skill.core import breathing as br
 from skill.core import progress
 from skill.core.ssml import Markup, breaks, escape, spoken_list
@@ -250,16 +251,15 @@ def repeat(hi: HandlerInput, turn: Turn) -> Response:
     snap = turn.read()
     prompt = turn.content.prompt(snap.str("prompt.id") or "")
     if prompt is not None and snap.str("prompt.day") == turn.today.isoformat():
-        speech = turn.voice.say("reflection_again", prompt=Markup(prompt.text))
-        return reply(hi, turn, speech, card=(turn.voice.say("card_reflection_title"), prompt.text))
+        return say_reflection(hi, turn, "reflection_again", prompt)
     return menu_reply(hi, turn, turn.voice.say("nothing_to_repeat"))
 
 
 def fallback(hi: HandlerInput, turn: Turn) -> Response:
-    if state(turn) == "gratitude":
-        return ask_gratitude_again(hi, turn)
-    if state(turn) == "win":
-        return ask_win_again(hi, turn)
+    current = state(turn)
+    if current in CAPTURES:
+        assert current is not None
+        return ask_for(hi, turn, current, turn.voice.say(f"{current}_empty"))
     return reply(
         hi,
         turn,
@@ -334,11 +334,15 @@ def current_plan(turn: Turn) -> br.Plan | None:
 
 
 def breathe_continue(hi: HandlerInput, turn: Turn) -> Response:
+    """Yes (or resume) between rounds; after a pause the round starts with "resumed"."""
     plan = current_plan(turn)
     if plan is None:
         return yes_no_unexpected(hi, turn)
-    lead = turn.voice.say("breathe_resumed") if state(turn) == "paused" else ""
-    return breathe_round(hi, turn, plan, lead)
+    return next_round(hi, turn, plan, resumed=state(turn) == "paused")
+
+
+def next_round(hi: HandlerInput, turn: Turn, plan: br.Plan, *, resumed: bool) -> Response:
+    return breathe_round(hi, turn, plan, turn.voice.say("breathe_resumed") if resumed else "")
 
 
 def breathe_decline(hi: HandlerInput, turn: Turn) -> Response:
@@ -359,75 +363,65 @@ def pause(hi: HandlerInput, turn: Turn) -> Response:
 
 
 def resume(hi: HandlerInput, turn: Turn) -> Response:
-    if current_plan(turn) is None:
+    plan = current_plan(turn)
+    if plan is None:
         return menu_reply(hi, turn, turn.voice.say("resume_nothing"))
-    turn.session["state"] = "paused"
-    return breathe_continue(hi, turn)
+    return next_round(hi, turn, plan, resumed=True)
 
 
 # --- gratitude and wins -----------------------------------------------------------------------
-def gratitude(hi: HandlerInput, turn: Turn) -> Response:
-    said = slot_value(hi, "gratitude")
-    if said is None:
-        return ask_gratitude(hi, turn, "gratitude_ask")
-    if turn.content.is_filler(said):
-        return ask_gratitude_again(hi, turn)
-    entry = Entry("gratitude", said, turn.now, turn.expires_at, turn.person)
-    after = turn.update(
-        lambda s: progress.practice_change(
-            s, "gratitude", turn.today, person=turn.person, entry=entry
-        )
-    )
-    count = after.int("count.gratitude")
-    return reply(hi, turn, turn.voice.say("gratitude_reflect", gratitude=said, count=count))
+# What each free-text practice elicits: (intent, slot, reprompt key). The session state
+# while a question waits for its answer is the practice's kind.
+CAPTURES = {
+    "gratitude": ("GratitudeIntent", "gratitude", "reprompt_gratitude_ask"),
+    "win": ("CelebrateWinIntent", "win", "reprompt_win_ask"),
+}
 
 
-def ask_gratitude(hi: HandlerInput, turn: Turn, key: str) -> Response:
-    questions = turn.content.gratitude_questions
-    last = turn.session.get("question")
-    choices = [q for q in questions if q.id != last] or list(questions)
-    question = turn.rng.choice(choices)
-    turn.session["question"] = question.id
-    speech = turn.voice.say(key, question=Markup(question.text))
+def ask_for(hi: HandlerInput, turn: Turn, kind: str, speech: str) -> Response:
+    """Ask for a gratitude or a win, eliciting the slot that will hold the answer."""
+    intent, slot, reprompt = CAPTURES[kind]
     return reply(
         hi,
         turn,
         speech,
-        reprompt=turn.voice.say("reprompt_gratitude_ask"),
-        elicit=("GratitudeIntent", "gratitude"),
-        next_state="gratitude",
+        reprompt=turn.voice.say(reprompt),
+        elicit=(intent, slot),
+        next_state=kind,
     )
 
 
-def ask_gratitude_again(hi: HandlerInput, turn: Turn) -> Response:
-    return reply(
-        hi,
-        turn,
-        turn.voice.say("gratitude_empty"),
-        reprompt=turn.voice.say("reprompt_gratitude_ask"),
-        elicit=("GratitudeIntent", "gratitude"),
-        next_state="gratitude",
+def record_entry(turn: Turn, kind: str, said: str) -> int:
+    """Store the household's words as a practice of ``kind``; the count of that kind after."""
+    entry = Entry(kind, said, turn.now, turn.expires_at, turn.person)
+    after = turn.update(
+        lambda s: progress.practice_change(s, kind, turn.today, person=turn.person, entry=entry)
     )
+    return after.int(f"count.{kind}")
+
+
+def gratitude(hi: HandlerInput, turn: Turn) -> Response:
+    said = slot_value(hi, "gratitude")
+    if said is None:
+        questions = turn.content.gratitude_questions
+        last = turn.session.get("question")
+        question = turn.rng.choice([q for q in questions if q.id != last] or list(questions))
+        turn.session["question"] = question.id
+        speech = turn.voice.say("gratitude_ask", question=Markup(question.text))
+        return ask_for(hi, turn, "gratitude", speech)
+    if turn.content.is_filler(said):
+        return ask_for(hi, turn, "gratitude", turn.voice.say("gratitude_empty"))
+    count = record_entry(turn, "gratitude", said)
+    return reply(hi, turn, turn.voice.say("gratitude_reflect", gratitude=said, count=count))
 
 
 def win(hi: HandlerInput, turn: Turn) -> Response:
     said = slot_value(hi, "win")
-    if said is not None and turn.content.is_filler(said):
-        return ask_win_again(hi, turn)
     if said is None:
-        return reply(
-            hi,
-            turn,
-            turn.voice.say("win_ask"),
-            reprompt=turn.voice.say("reprompt_win_ask"),
-            elicit=("CelebrateWinIntent", "win"),
-            next_state="win",
-        )
-    entry = Entry("win", said, turn.now, turn.expires_at, turn.person)
-    after = turn.update(
-        lambda s: progress.practice_change(s, "win", turn.today, person=turn.person, entry=entry)
-    )
-    count = after.int("count.win")
+        return ask_for(hi, turn, "win", turn.voice.say("win_ask"))
+    if turn.content.is_filler(said):
+        return ask_for(hi, turn, "win", turn.voice.say("win_empty"))
+    count = record_entry(turn, "win", said)
     if count == 1:
         speech = turn.voice.say("win_milestone_first", win=said)
     elif progress.is_milestone(count):
@@ -435,17 +429,6 @@ def win(hi: HandlerInput, turn: Turn) -> Response:
     else:
         speech = turn.voice.say("win_celebrate", win=said)
     return reply(hi, turn, speech, card=(turn.voice.say("card_win_title"), said))
-
-
-def ask_win_again(hi: HandlerInput, turn: Turn) -> Response:
-    return reply(
-        hi,
-        turn,
-        turn.voice.say("win_empty"),
-        reprompt=turn.voice.say("reprompt_win_ask"),
-        elicit=("CelebrateWinIntent", "win"),
-        next_state="win",
-    )
 
 
 # --- reflection, progress, recall, help ---------------------------------------------------------
@@ -464,7 +447,12 @@ def reflection(hi: HandlerInput, turn: Turn) -> Response:
     turn.update(build)
     prompt = turn.content.prompt(chosen["id"])
     assert prompt is not None
-    key = "reflection_today" if chosen["new"] else "reflection_again"
+    return say_reflection(
+        hi, turn, "reflection_today" if chosen["new"] else "reflection_again", prompt
+    )
+
+
+def say_reflection(hi: HandlerInput, turn: Turn, key: str, prompt: Prompt) -> Response:
     speech = turn.voice.say(key, prompt=Markup(prompt.text))
     return reply(hi, turn, speech, card=(turn.voice.say("card_reflection_title"), prompt.text))
 
@@ -495,30 +483,25 @@ def progress_(hi: HandlerInput, turn: Turn) -> Response:
     return reply(hi, turn, speech)
 
 
+# RecallKind value id (entity resolution) -> the entry kind and its speech key.
+RECALL_KINDS = {"gratitudes": ("gratitude", "recall_gratitudes"), "wins": ("win", "recall_wins")}
+
+
 def recall(hi: HandlerInput, turn: Turn) -> Response:
-    wanted = slot_id(hi, "kind") or (slot_value(hi, "kind") or "").lower()
-    kinds = []
-    if "grat" in wanted or "thank" in wanted:
-        kinds = ["gratitude"]
-    elif "win" in wanted or "celebrat" in wanted:
-        kinds = ["win"]
-    else:
-        kinds = ["gratitude", "win"]
+    """The last few gratitudes or wins, newest first; both when the kind was not resolved."""
+    wanted = RECALL_KINDS.get(slot_id(hi, "kind") or "")
     parts = []
-    for kind in kinds:
+    for kind, key in [wanted] if wanted else RECALL_KINDS.values():
         entries = (
             turn.services.store.entries(turn.household, kind, now=turn.now, limit=RECALL_LIMIT)
             if turn.household
             else []
         )
-        plural = "gratitudes" if kind == "gratitude" else "wins"
         if entries:
             items = spoken_list([escape(e.text) for e in entries], turn.content.and_word)
-            parts.append(
-                turn.voice.say(f"recall_{plural}", items=Markup(items), count=len(entries))
-            )
+            parts.append(turn.voice.say(key, items=Markup(items), count=len(entries)))
         else:
-            parts.append(turn.voice.say(f"recall_{plural}_empty"))
+            parts.append(turn.voice.say(f"{key}_empty"))
     return reply(hi, turn, " ".join(parts))
 
 
