@@ -40,11 +40,6 @@ from skill.lint import MODELS_DIR
 
 MANIFEST_DATA = Path(__file__).resolve().parent / "skill_manifest.json"
 
-NOT_MEDICAL_ADVICE = (
-    "Resilient Together is not medical advice and is not a substitute for professional care."
-)
-EMERGENCY = "or your local emergency number"
-
 # Amazon's limits for the store listing.
 MAX_SUMMARY = 160
 MAX_DESCRIPTION = 4000
@@ -71,25 +66,41 @@ def _toml(path: Path) -> dict[str, Any]:
         return tomllib.load(fh)
 
 
-def crisis_line(locale: str) -> str:
-    """ "If you are in crisis, <the locale's helpline text>" ending with the emergency
-    number: the helpline text already says "or your local emergency number" in every
-    locale we have; it is added when it does not."""
-    text = load(locale).helpline_text.strip()
-    text = text[:1].lower() + text[1:]
-    if EMERGENCY not in text:
-        text = f"{text.rstrip('.')}, {EMERGENCY}."
-    return f"If you are in crisis, {text}"
-
-
-def medical_line(locale: str) -> str:
-    return f"{NOT_MEDICAL_ADVICE} {crisis_line(locale)}"
-
-
-def listing(locale: str, content_dir: Path = CONTENT_DIR) -> Listing:
+def listing_words(locale: str, content_dir: Path = CONTENT_DIR) -> dict[str, Any]:
+    """The locale's manifest.toml over its language's: the store-listing words."""
     data: dict[str, Any] = {}
     for folder in (locale.split("-")[0], locale):
         data.update(_toml(content_dir / folder / "manifest.toml"))
+    return data
+
+
+def _word(data: dict[str, Any], key: str, locale: str) -> str:
+    try:
+        return str(data[key]).strip()
+    except KeyError as exc:
+        raise PackageError(f"{locale}: manifest.toml needs {key}") from exc
+
+
+def crisis_line(locale: str, content_dir: Path = CONTENT_DIR) -> str:
+    """The crisis lead-in and the locale's helpline text, ending with the emergency
+    number: the helpline text already says it in every locale we have; it is added when
+    it does not."""
+    data = listing_words(locale, content_dir)
+    emergency = _word(data, "emergency", locale)
+    text = load(locale).helpline_text.strip()
+    text = text[:1].lower() + text[1:]
+    if emergency not in text:
+        text = f"{text.rstrip('.')}, {emergency}."
+    return f"{_word(data, 'crisis_lead', locale)} {text}"
+
+
+def medical_line(locale: str, content_dir: Path = CONTENT_DIR) -> str:
+    not_medical = _word(listing_words(locale, content_dir), "not_medical_advice", locale)
+    return f"{not_medical} {crisis_line(locale, content_dir)}"
+
+
+def listing(locale: str, content_dir: Path = CONTENT_DIR) -> Listing:
+    data = listing_words(locale, content_dir)
     try:
         summary = str(data["summary"]).strip()
         body = str(data["description"]).strip()
@@ -97,7 +108,7 @@ def listing(locale: str, content_dir: Path = CONTENT_DIR) -> Listing:
         keywords = tuple(str(k) for k in data["keywords"])
     except KeyError as exc:
         raise PackageError(f"{locale}: manifest.toml needs {exc.args[0]}") from exc
-    description = f"{body}\n\n{medical_line(locale)}"
+    description = f"{body}\n\n{medical_line(locale, content_dir)}"
     if len(summary) > MAX_SUMMARY:
         raise PackageError(f"{locale}: summary over {MAX_SUMMARY} characters")
     if len(description) > MAX_DESCRIPTION:

@@ -92,7 +92,9 @@ def test_every_description_has_the_not_medical_advice_line_and_its_helpline(
 @pytest.mark.parametrize("locale", ["en-US", "en-GB", "en-CA", "en-AU", "en-IN"])
 def test_the_medical_line_for_every_content_locale(locale: str) -> None:
     line = P.medical_line(locale)
-    assert line.startswith(P.NOT_MEDICAL_ADVICE + " If you are in crisis, ")
+    not_medical = P.listing_words(locale)["not_medical_advice"]
+    assert not_medical.startswith("Resilient Together is not medical advice")
+    assert line.startswith(not_medical + " If you are in crisis, ")
     assert line.endswith("or your local emergency number.")
     assert line.count("or your local emergency number") == 1
     assert load(locale).helpline_text[1:] in line
