@@ -9,9 +9,9 @@ Handler: ``skill.lambda_handler.handler``.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
-import threading
 from typing import Any
 
 from skill.core.skill import Skill
@@ -20,26 +20,20 @@ from skill.web.verify import AlexaVerifier, VerificationError
 
 log = logging.getLogger("skill.lambda")
 
-_lock = threading.Lock()
-_built: tuple[Skill, AlexaVerifier] | None = None
-
 
 class RefusedRequest(Exception):
     """The event is not a request for this skill; Lambda reports it as an error."""
 
 
+# One execution environment handles one event at a time, so a plain cache builds the
+# skill once per environment (on the first event, where the settings are read).
+@functools.cache
 def _build() -> tuple[Skill, AlexaVerifier]:
-    global _built
-    with _lock:
-        if _built is None:
-            settings = Settings.from_env()
-            if not settings.skill_id:
-                raise RuntimeError("TOGETHER_SKILL_ID must be set for the Lambda handler")
-            verifier = AlexaVerifier(
-                settings.skill_id, check_signature=False, check_timestamp=False
-            )
-            _built = (build_skill(settings), verifier)
-        return _built
+    settings = Settings.from_env()
+    if not settings.skill_id:
+        raise RuntimeError("TOGETHER_SKILL_ID must be set for the Lambda handler")
+    verifier = AlexaVerifier(settings.skill_id, check_signature=False, check_timestamp=False)
+    return build_skill(settings), verifier
 
 
 def handler(event: dict[str, Any], context: object = None) -> dict[str, Any]:
@@ -53,6 +47,4 @@ def handler(event: dict[str, Any], context: object = None) -> dict[str, Any]:
 
 def reset() -> None:
     """Forget the built skill (tests change the environment between cases)."""
-    global _built
-    with _lock:
-        _built = None
+    _build.cache_clear()

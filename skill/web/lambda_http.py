@@ -9,7 +9,7 @@ The app is built on the first event, once per execution environment.
 
 from __future__ import annotations
 
-import threading
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -19,21 +19,18 @@ from skill.runtime import Settings
 
 LambdaHandler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
-_lock = threading.Lock()
-_built: LambdaHandler | None = None
 
-
+# One execution environment handles one event at a time, so a plain cache builds the
+# app once per environment (on the first event, where the settings are read).
+@functools.cache
 def _build() -> LambdaHandler:
-    global _built
-    with _lock:
-        if _built is None:
-            from skill.web.app import create_app
+    from skill.web.app import create_app
 
-            settings = Settings.from_env(dev=False)
-            if not settings.skill_id:
-                raise RuntimeError("TOGETHER_SKILL_ID must be set for the Lambda HTTP handler")
-            _built = make_lambda_handler(create_app(settings))
-        return _built
+    settings = Settings.from_env(dev=False)
+    if not settings.skill_id:
+        raise RuntimeError("TOGETHER_SKILL_ID must be set for the Lambda HTTP handler")
+    built: LambdaHandler = make_lambda_handler(create_app(settings))
+    return built
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
@@ -42,6 +39,4 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
 
 def reset() -> None:
     """Forget the built app (tests change the environment between cases)."""
-    global _built
-    with _lock:
-        _built = None
+    _build.cache_clear()
