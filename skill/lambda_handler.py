@@ -11,14 +11,11 @@ from __future__ import annotations
 
 import functools
 import json
-import logging
 from typing import Any
 
 from skill.core.skill import Skill
 from skill.runtime import Settings, build_skill
 from skill.web.verify import AlexaVerifier, VerificationError
-
-log = logging.getLogger("skill.lambda")
 
 
 class RefusedRequest(Exception):

@@ -16,6 +16,7 @@ from skill.core.turn import Services
 from skill.sim.envelope import Device
 from skill.sim.session import Conversation
 from skill.store.sqlite import SqliteStore
+from tests.backends import BACKENDS, Spec, moto_server_url, open_spec
 
 FIXTURES = Path(__file__).parent / "fixtures" / "alexa-requests"
 
@@ -51,6 +52,18 @@ class Clock:
 @pytest.fixture
 def clock() -> Clock:
     return Clock(datetime(2026, 11, 25, 18, 0, tzinfo=UTC))
+
+
+@pytest.fixture(scope="module")
+def moto_server() -> Iterator[str]:
+    """One loopback moto server per test module that asks for it (the moto-server backend)."""
+    yield from moto_server_url()
+
+
+@pytest.fixture(params=BACKENDS)
+def spec(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Spec]:
+    """A fresh, empty store of each backend in turn: SQLite, moto, moto-server."""
+    yield from open_spec(request.param, tmp_path, request)
 
 
 @pytest.fixture

@@ -23,7 +23,6 @@ from tests.backends import (
     BACKENDS,
     Spec,
     count_rows,
-    moto_server_url,
     open_spec,
     raw_contents,
 )
@@ -31,16 +30,6 @@ from tests.conftest import Clock, Talk
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 H = "household-hash"
-
-
-@pytest.fixture(scope="module")
-def moto_server() -> Iterator[str]:
-    yield from moto_server_url()
-
-
-@pytest.fixture(params=BACKENDS)
-def spec(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Spec]:
-    yield from open_spec(request.param, tmp_path, request)
 
 
 @pytest.fixture
