@@ -391,3 +391,17 @@ def test_start_over_during_a_question_is_not_taken_as_the_answer(
     result = convo.say("start over")
     assert result.intent == "AMAZON.StartOverIntent" and spoke(result.ssml, "menu")
     assert store.read(household_key()).int("count.gratitude") == 0
+
+
+def test_a_repeated_question_still_takes_the_answer(talk: Talk, store: SqliteStore) -> None:
+    convo = talk()
+    convo.say("open resilient together")
+    asked = convo.say("let's do a gratitude moment")
+    again = convo.say("say that again")
+    assert again.intent == "AMAZON.RepeatIntent"
+    assert again.ssml == asked.ssml
+    assert again.directives and again.directives[0]["type"] == "Dialog.ElicitSlot"
+    answer = convo.say("the smell of rain")
+    assert answer.slots["gratitude"] == "the smell of rain"
+    assert spoke(answer.ssml, "gratitude_reflect")
+    assert store.read(household_key()).int("count.gratitude") == 1

@@ -147,7 +147,11 @@ def reply(
         )
         rb.add_directive(ElicitSlotDirective(updated_intent=updated, slot_to_elicit=slot))
     turn.session["state"] = next_state if reprompt is not None else None
-    turn.session["last"] = {"speech": speech, "reprompt": reprompt}
+    turn.session["last"] = {
+        "speech": speech,
+        "reprompt": reprompt,
+        "elicit": list(elicit) if elicit is not None else None,
+    }
     return rb.response
 
 
@@ -237,14 +241,15 @@ def repeat(hi: HandlerInput, turn: Turn) -> Response:
     last = turn.session.get("last")
     if isinstance(last, dict) and isinstance(last.get("speech"), str):
         reprompt = last.get("reprompt")
-        speech = str(last["speech"])
-        prior = state(turn)
+        elicit = last.get("elicit")
         return reply(
             hi,
             turn,
-            speech,
+            str(last["speech"]),
             reprompt=reprompt if isinstance(reprompt, str) else None,
-            next_state=prior,
+            # A repeated question still waits for its answer in the same slot.
+            elicit=(str(elicit[0]), str(elicit[1])) if isinstance(elicit, list) else None,
+            next_state=state(turn),
         )
     # A new session ("Alexa, ask resilient together to repeat that"): today's reflection
     # is what a household most often wants again, so it is repeated when there is one.
