@@ -128,6 +128,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
 def cmd_resolve(args: argparse.Namespace) -> int:
     from skill.sim.nlu import Nlu
+    from skill.sim.session import considered_json
 
     nlu = Nlu.for_locale(args.locale)
     parse = nlu.resolve(" ".join(args.utterance))
@@ -146,10 +147,7 @@ def cmd_resolve(args: argparse.Namespace) -> int:
             }
             for name, fill in parse.slots.items()
         },
-        "considered": [
-            {"intent": c.intent, "score": round(c.score, 3), "sample": c.sample}
-            for c in parse.considered
-        ],
+        "considered": considered_json(parse),
     }
     if args.json:
         print(json.dumps(data, ensure_ascii=False))

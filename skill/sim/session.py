@@ -65,6 +65,14 @@ class TurnResult:
         }
 
 
+def considered_json(parse: Parse) -> list[dict[str, Any]]:
+    """The intents the simulator weighed, best first, as ``--json`` prints them."""
+    return [
+        {"intent": c.intent, "score": round(c.score, 3), "sample": c.sample}
+        for c in parse.considered
+    ]
+
+
 def _slot_json(fill: SlotFill) -> dict[str, Any]:
     slot: dict[str, Any] = {"name": fill.name, "confirmationStatus": "NONE"}
     if fill.value is not None:
@@ -131,20 +139,14 @@ class Conversation:
         request = env.intent_request(name, slots, dialog_state="IN_PROGRESS")
         request["intent"]["confirmationStatus"] = CONFIRM_ANSWERS[parse.intent]
         values = {k: v.get("value") for k, v in slots.items() if isinstance(v, dict)}
-        considered = [
-            {"intent": c.intent, "score": round(c.score, 3), "sample": c.sample}
-            for c in parse.considered
-        ]
+        considered = considered_json(parse)
         return self._send(utterance, request, name, values, considered)
 
     def _send_parse(self, utterance: str, parse: Parse) -> TurnResult:
         slots = {name: _slot_json(fill) for name, fill in parse.slots.items()}
         dialog_state = "IN_PROGRESS" if self.elicit and self.elicit[0] == parse.intent else None
         request = env.intent_request(parse.intent, slots, dialog_state=dialog_state)
-        considered = [
-            {"intent": c.intent, "score": round(c.score, 3), "sample": c.sample}
-            for c in parse.considered
-        ]
+        considered = considered_json(parse)
         return self._send(
             utterance,
             request,
