@@ -54,19 +54,6 @@ def test_launch_mentions_the_streak_when_there_is_one(talk: Talk, clock: Clock) 
     assert "3" in result.speech
 
 
-def test_launch_reads_the_real_captured_envelope_too(skill: object) -> None:
-    from skill.core.skill import Skill
-    from tests.conftest import fixture_envelope
-
-    assert isinstance(skill, Skill)
-    for name in ("launch-echo.json", "launch-echo-show.json"):
-        out = skill.invoke(fixture_envelope(name))
-        assert spoke(out["response"]["outputSpeech"]["ssml"], "launch_first") or spoke(
-            out["response"]["outputSpeech"]["ssml"], "launch_return"
-        )
-        assert out["response"]["shouldEndSession"] is False
-
-
 # --- breathing ---------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("utterance", "pattern_name"),
