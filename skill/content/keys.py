@@ -6,7 +6,8 @@ listed for its key, and must use every slot marked required. The loader checks t
 at start-up, so a typo in a content file fails the tests, not a household's evening.
 
 Slots are filled with ``{name}``; the renderer escapes whatever it puts in them.
-Variants may contain ``<break time="Ns"/>`` (N at most 10) and nothing else of SSML.
+Variants may contain ``<break time="Ns"/>`` (N at most 10) and
+``<say-as interpret-as="digits|telephone|cardinal|ordinal">`` and nothing else of SSML.
 """
 
 from __future__ import annotations
