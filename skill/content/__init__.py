@@ -11,12 +11,13 @@ from __future__ import annotations
 import re
 import string
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from skill.content.keys import SPEECH_KEYS, WORD_KEYS
+from skill.core import screen as sc
 
 CONTENT_DIR = Path(__file__).resolve().parent
 THEMES = ("empathy", "communication", "support", "selfcare", "help", "progress")
@@ -74,10 +75,14 @@ class Content:
     reflections: tuple[Prompt, ...]
     gratitude_questions: tuple[Prompt, ...]
     breathing: Breathing
-    crisis_patterns: tuple[re.Pattern[str], ...]
-    near_misses: tuple[str, ...]
+    screen: sc.Screen
+    near_misses: tuple[sc.Example, ...]
     default_zone: str
     fillers: frozenset[str] = frozenset()
+    # The locale's emergency number as speech ("your local emergency number" if unknown).
+    emergency_speech: str = "your local emergency number"
+    # The crisis language pack as read (the model generator expands its samples).
+    crisis_pack: dict[str, Any] = field(default_factory=dict, compare=False)
 
     def is_filler(self, text: str) -> bool:
         """True when a captured answer is only a filler ("um", "I don't know")."""
@@ -249,6 +254,9 @@ def load(locale: str | None = DEFAULT_LOCALE) -> Content:
     if not helpline.get("speech") or not helpline.get("text"):
         raise ContentError(f"{where}: [helpline] needs speech and text")
     check_markup(helpline["speech"], f"{where}: helpline")
+    if not helpline.get("emergency"):
+        raise ContentError(f"{where}: [helpline] needs emergency (the emergency number)")
+    check_markup(helpline["emergency"], f"{where}: helpline emergency")
 
     decks, deck_paths = _layered("reflections.toml", locale)
     questions, _ = _layered("gratitude.toml", locale)
@@ -258,11 +266,9 @@ def load(locale: str | None = DEFAULT_LOCALE) -> Content:
     zones = _load_toml(CONTENT_DIR / "locales.toml").get("zones", {})
     deck_where = ", ".join(str(p.relative_to(CONTENT_DIR)) for p in deck_paths)
     try:
-        crisis_patterns = tuple(re.compile(p) for p in crisis.get("patterns", []))
-    except re.error as exc:
-        raise ContentError(f"{locale}: crisis pattern: {exc}") from exc
-    if not crisis_patterns:
-        raise ContentError(f"{locale}: no crisis patterns")
+        screen = sc.build(crisis)
+    except (sc.TemplateError, KeyError, TypeError, ValueError) as exc:
+        raise ContentError(f"{locale}: crisis.toml: {exc}") from exc
     return Content(
         locale=locale,
         speech=speech,
@@ -273,8 +279,10 @@ def load(locale: str | None = DEFAULT_LOCALE) -> Content:
         reflections=_prompts(decks, "prompt", deck_where),
         gratitude_questions=_prompts(questions, "question", f"{locale} gratitude"),
         breathing=_breathing(breathing, f"{locale} breathing"),
-        crisis_patterns=crisis_patterns,
-        near_misses=tuple(crisis.get("near_misses", [])),
+        screen=screen,
+        near_misses=sc.near_misses(crisis),
         default_zone=str(zones.get(locale, "UTC")),
         fillers=frozenset(str(f).lower() for f in capture.get("fillers", [])),
+        crisis_pack=crisis,
+        emergency_speech=str(helpline["emergency"]),
     )

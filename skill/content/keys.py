@@ -46,6 +46,9 @@ SPEECH_KEYS: dict[str, Key] = {
     "navigate_home": _k(),
     "fallback": _k(),
     "reprompt_fallback": _k(),
+    # The second misunderstanding in a row: brief, and "if something's wrong, say I need
+    # help" before a shorter offer. Never a bare menu.
+    "fallback_again": _k(),
     # "Yes" or "no" when nothing was asked.
     "yes_no_unexpected": _k(),
     "nothing_to_repeat": _k(),
@@ -122,6 +125,24 @@ SPEECH_KEYS: dict[str, Key] = {
     "crisis": _k("helpline", "helpline"),
     "card_crisis_title": _k(),
     "card_crisis_body": _k("helpline", "helpline"),
+    # Danger now (someone unresponsive, violence happening): the locale's {emergency}
+    # number first, then the {helpline}.
+    "crisis_urgent": _k("helpline emergency", "helpline emergency"),
+    # After the crisis answer the session stays open: the reprompt offers the number again.
+    "reprompt_crisis": _k(),
+    # The number again ("what's the number", "say that again", yes to the reprompt).
+    "crisis_number": _k("helpline", "helpline"),
+    # "Stop" / "no" after the crisis answer: a warm close that still names the line.
+    "crisis_goodbye": _k("helpline", "helpline"),
+    # Distress that is not a crisis: acknowledge, one thing now (a minute of breathing,
+    # asked as the closing question), professional help, and the line if anyone is in
+    # danger ({helpline}).
+    "support": _k("helpline", "helpline"),
+    "reprompt_support": _k(),
+    # "No" to the minute of breathing after the support answer.
+    "support_goodbye": _k("helpline"),
+    # Spoken before find_help: the skill gives no medical advice.
+    "find_help_lead": _k(),
     # --- delete ----------------------------------------------------------------
     "delete_confirm": _k(),
     "reprompt_delete_confirm": _k(),

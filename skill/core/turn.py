@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import random
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -20,6 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from ask_sdk_model import RequestEnvelope
 
 from skill.content import Content
+from skill.core.screen import Verdict
 from skill.core.ssml import Voice
 from skill.store.base import Change, Conflict, HouseholdStore, Snapshot, hash_id
 
@@ -131,11 +131,28 @@ class Turn:
         raise Conflict("gave up after repeated conflicts")
 
     # -- words ------------------------------------------------------------------
-    def is_crisis(self, text: str | None) -> bool:
-        if not text:
-            return False
-        words = re.sub(r"['\u2019]", "", text.lower())
-        return any(p.search(words) for p in self.content.crisis_patterns)
+    @cached_property
+    def verdict(self) -> Verdict:
+        """The safety screen over every piece of text this request carries: each slot's
+        value and the values entity resolution matched. Read once per turn."""
+        return self.content.screen.check_all(request_texts(self.envelope))
+
+
+def request_texts(envelope: RequestEnvelope) -> list[str]:
+    request = envelope.request
+    intent = getattr(request, "intent", None)
+    texts: list[str] = []
+    for slot in (getattr(intent, "slots", None) or {}).values():
+        value = getattr(slot, "value", None)
+        if isinstance(value, str):
+            texts.append(value)
+        resolutions = getattr(slot, "resolutions", None)
+        for authority in getattr(resolutions, "resolutions_per_authority", None) or []:
+            for item in getattr(authority, "values", None) or []:
+                name = getattr(getattr(item, "value", None), "name", None)
+                if isinstance(name, str):
+                    texts.append(name)
+    return texts
 
 
 def utc_stamp(moment: datetime) -> str:
