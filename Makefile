@@ -7,7 +7,7 @@ STORE  ?= sqlite:///$(CURDIR)/var/together.db
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: install run test lint format chat bench lambda-zip clean
+.PHONY: install run test lint format chat bench crisis-report models lambda-zip clean
 
 install: $(STAMP)
 
@@ -51,6 +51,14 @@ test: lint
 ## make bench: turn latency, HTTP latency, verification cost and peak memory, against targets
 bench: $(STAMP)
 	$(BIN)/python bench/bench.py
+
+## make crisis-report: the crisis sets (tuned and held out) in four places, every locale
+crisis-report: $(STAMP)
+	$(BIN)/python bench/crisis_report.py
+
+## make models: rewrite the interaction models' parts generated from the crisis pack
+models: $(STAMP)
+	$(BIN)/together models --write
 
 ## make lambda-zip: the Lambda code for infra/template.yaml (build/resilient-together-<hash>.zip)
 lambda-zip: $(STAMP)

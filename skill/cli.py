@@ -166,6 +166,24 @@ def cmd_lint(args: argparse.Namespace) -> int:
     return lint.main(json_output=args.json)
 
 
+def cmd_models(args: argparse.Namespace) -> int:
+    """Write (or check) the generated parts of every interaction model."""
+    from skill import models
+    from skill.lint import MODELS_DIR
+
+    stale = 0
+    for path in sorted(MODELS_DIR.glob("*.json")):
+        if args.write:
+            changed = models.write(path)
+            print(f"{path.name}: {'written' if changed else 'up to date'}")
+        elif models.stale(path):
+            stale += 1
+            print(f"{path.name}: out of date (together models --write)")
+        else:
+            print(f"{path.name}: up to date")
+    return 1 if stale else 0
+
+
 def cmd_package(args: argparse.Namespace) -> int:
     from pathlib import Path
 
@@ -257,6 +275,12 @@ def parser() -> argparse.ArgumentParser:
     lint = sub.add_parser("lint", help="check the interaction models and the content")
     lint.add_argument("--json", action="store_true", help="findings as one JSON object")
     lint.set_defaults(func=cmd_lint)
+
+    gen = sub.add_parser(
+        "models", help="check (or --write) the model parts generated from the crisis pack"
+    )
+    gen.add_argument("--write", action="store_true", help="rewrite them in every model")
+    gen.set_defaults(func=cmd_models)
 
     pack = sub.add_parser("package", help="write an ASK CLI skill-package")
     pack.add_argument("--out", required=True, help="directory to write skill-package/ in")

@@ -25,6 +25,9 @@ models
     ``intent-unhandled``      an intent in the model that no handler handles
     ``intent-missing``        a handled custom intent missing from the model
     ``dialog``                dialog rules naming an unknown intent, slot or prompt
+    ``model-generated``       CrisisIntent's samples or the ListenIntent catch-all differ
+                              from what the crisis language pack generates
+                              (``together models --write`` brings them back in line)
 locales
     ``locale-parity``         models differ in intents or slots (names, types)
     ``locale-model``          a content locale without a model (warning: en-US is used)
@@ -541,6 +544,22 @@ def lint_dialog(model: Model) -> list[Finding]:
     return out
 
 
+def lint_generated(model: Model) -> list[Finding]:
+    from skill import models as generated
+
+    stale = generated.stale(model.path)
+    if not stale:
+        return []
+    return [
+        Finding(
+            model.shown,
+            1,
+            "model-generated",
+            f"{', '.join(stale)} differ from the crisis language pack: run together models --write",
+        )
+    ]
+
+
 def lint_model(model: Model, handled: Iterable[str]) -> list[Finding]:
     return [
         *lint_invocation(model),
@@ -744,7 +763,7 @@ def _one_key_content(key: str, text: str, locale: str) -> Content:
         reflections=(),
         gratitude_questions=(),
         breathing=Breathing("", 0, 0, 0, 0, {}),
-        crisis_patterns=(),
+        screen=load(locale).screen,
         near_misses=(),
         default_zone="UTC",
     )
@@ -755,9 +774,15 @@ def render_variant(variant: Variant, spec: Key, helpline_speech: str) -> tuple[s
     the slots that carried hostile user text."""
     slots: dict[str, object] = {}
     for name in spec.allowed:
-        slots[name] = Markup(helpline_speech) if name == "helpline" else HOSTILE_VALUE
+        if name == "helpline":
+            slots[name] = Markup(helpline_speech)
+        elif name == "emergency":
+            slots[name] = Markup(load(variant.locale).emergency_speech)
+        else:
+            slots[name] = HOSTILE_VALUE
     voice = Voice(_one_key_content(variant.key, variant.text, variant.locale), random.Random(0))
-    return f"<speak>{voice.say(variant.key, **slots)}</speak>", set(slots) - {"helpline"}
+    carried = set(slots) - {"helpline", "emergency"}
+    return f"<speak>{voice.say(variant.key, **slots)}</speak>", carried
 
 
 def lint_variant(variant: Variant, helpline_speech: str) -> list[Finding]:
@@ -904,6 +929,7 @@ def lint(
     models, out = read_models(models_dir)
     for model in models:
         out += lint_model(model, handled)
+        out += lint_generated(model)
     out += lint_parity(models, locales)
     out += lint_content(locales, content_dir)
     if content_dir == CONTENT_DIR:

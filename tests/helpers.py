@@ -6,6 +6,7 @@ import re
 from functools import cache
 
 from skill.content import load
+from skill.sim.nlu import Parse
 
 
 @cache
@@ -24,3 +25,21 @@ def spoke(ssml: str | None, key: str, locale: str = "en-US") -> bool:
 
 def keys_spoken(ssml: str | None, keys: list[str], locale: str = "en-US") -> list[str]:
     return [k for k in keys if spoke(ssml, k, locale)]
+
+
+LISTEN = "ListenIntent"
+CRISIS_INTENT = "CrisisIntent"
+HELPLINE_INTENT = "HelplineIntent"
+FALLBACK = "AMAZON.FallbackIntent"
+
+
+def answered_as(parse: Parse, locale: str = "en-US") -> str:
+    """What the skill will make of a parse: crisis words in any slot are the crisis answer
+    (as is asking for the number), the catch-all with other words is the fallback (or the
+    support answer for distress), anything else is its intent."""
+    verdict = load(locale).screen.check_all(f.value for f in parse.slots.values())
+    if parse.intent in (CRISIS_INTENT, HELPLINE_INTENT) or verdict.crisis:
+        return CRISIS_INTENT
+    if parse.intent == LISTEN:
+        return "support" if verdict.support else FALLBACK
+    return parse.intent

@@ -468,6 +468,11 @@ def test_the_helpline_is_rendered_into_the_crisis_variants(tmp_path: Path) -> No
         "helpline",
         "crisis",
         "card_crisis_body",
+        "crisis_number",
+        "crisis_goodbye",
+        "crisis_urgent",
+        "support",
+        "support_goodbye",
     }
     helpline = next(h for h in hits if " helpline:" in h.message)
     assert (helpline.path, helpline.line) == (str(us), line_of(us, 'speech = "call & text'))

@@ -27,6 +27,7 @@ import pytest
 
 from skill.core.handlers import HANDLED_INTENTS
 from skill.sim.nlu import BUILTIN_PHRASES, FALLBACK_INTENT, Nlu, normalize
+from tests.helpers import HELPLINE_INTENT, LISTEN, answered_as
 
 ROOT = Path(__file__).resolve().parents[1]
 MODELS = ROOT / "interaction_models"
@@ -77,11 +78,16 @@ def nlu(locale: str) -> Nlu:
     return Nlu.for_locale(locale)
 
 
-def check(parser: Nlu, case: Case) -> str | None:
-    """None when the utterance resolves as intended, else what went wrong."""
+def check(parser: Nlu, case: Case, locale: str) -> str | None:
+    """None when the utterance is answered as intended, else what went wrong. What the
+    skill answers counts: crisis words caught by the catch-all or in any slot are the
+    crisis answer, the catch-all with other words is the fallback."""
     parse = parser.resolve(case.utterance)
+    answer = answered_as(parse, locale)
+    if answer != case.intent:
+        return f"{parse.intent} answered as {answer} (wanted {case.intent})"
     if parse.intent != case.intent:
-        return f"{parse.intent} (wanted {case.intent})"
+        return None  # the answer is right; its slots are the catch-all's, not the intent's
     types = parser.slots_of(case.intent)
     for slot, want in case.slots.items():
         assert slot in types, f"{case.intent} has no slot {slot!r}"
@@ -184,6 +190,7 @@ SPOKEN_BY_TYPE = {
     "RecallKind": "wins",
     "AMAZON.NUMBER": "five",
     "AMAZON.SearchQuery": "our walk in the park",
+    "Said": "blorp zindle quaxx",
 }
 
 
@@ -212,7 +219,9 @@ def test_utterance_tables_are_new_and_wide(locale: str) -> None:
         assert normalize(case.utterance) not in samples, f"{locale}:{case.line} is a sample"
         assert case.intent in HANDLED_INTENTS, f"{locale}:{case.line}: {case.intent}"
     wanted = Counter(case.intent for case in cases)
-    assert set(wanted) == HANDLED_INTENTS, sorted(HANDLED_INTENTS - set(wanted))
+    # The catch-all and "what's the number" are answers, not what people mean.
+    meant = HANDLED_INTENTS - {LISTEN, HELPLINE_INTENT, "EmergencyIntent"}
+    assert set(wanted) == meant, sorted(meant - set(wanted))
     assert wanted[CRISIS] >= 8
     assert wanted[FALLBACK_INTENT] >= 6
 
@@ -221,7 +230,7 @@ def test_utterance_tables_are_new_and_wide(locale: str) -> None:
 def test_locale_accuracy(locale: str) -> None:
     parser = nlu(locale)
     cases = load_cases(locale)
-    misses = [(case, problem) for case in cases if (problem := check(parser, case))]
+    misses = [(case, problem) for case in cases if (problem := check(parser, case, locale))]
     share = 1 - len(misses) / len(cases)
     print(f"\n{locale}: {share:.1%} of {len(cases)} utterances resolved as intended")
     per_intent = Counter(case.intent for case in cases)
@@ -238,7 +247,7 @@ def test_locale_accuracy(locale: str) -> None:
 def test_crisis_is_never_missed_nor_imagined(locale: str) -> None:
     parser = nlu(locale)
     for case in load_cases(locale):
-        got = parser.resolve(case.utterance).intent
+        got = answered_as(parser.resolve(case.utterance), locale)
         if case.intent == CRISIS:
             assert got == CRISIS, f"{locale}: {case.utterance!r} -> {got}"
         else:

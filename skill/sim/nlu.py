@@ -13,6 +13,9 @@ Alexa would for this skill, closely enough for the command line and for tests:
   minutes" -> "PT5M", AMAZON.TIME "seven pm" -> "19:00"), custom slot types are open
   and carry entity resolution, AMAZON.SearchQuery takes the words as spoken;
 * the built-in intents (help, stop, yes, ...) come from a phrase table in this module;
+* an intent whose sample is one custom-typed slot alone (``ListenIntent`` "{said}") is a
+  catch-all: it takes, with the words as spoken, what no other intent matches, as
+  Alexa does for such an intent (so the skill's safety screen hears those words);
 * nothing that matches well enough gives AMAZON.FallbackIntent, never an exception.
 
 No I/O except reading the interaction model file.
@@ -24,6 +27,7 @@ import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -942,6 +946,7 @@ class _Path:
         )
 
 
+@cache
 def _stem(word: str) -> str:
     """A light suffix strip for loose matching: "ending" ~ "end", "wants" ~ "want"."""
     for suffix in ("ing", "ed", "es", "s"):
@@ -950,6 +955,7 @@ def _stem(word: str) -> str:
     return word
 
 
+@cache
 def _gain(literal: str, word: str) -> float:
     if literal == word:
         return 1.0
@@ -984,15 +990,23 @@ class Nlu:
         self._slot_samples: dict[tuple[str, str], list[_Sample]] = {}
         self._intent_order: dict[str, int] = {}
         compiled: list[_Sample] = []
+        self.catch_all: tuple[str, str] | None = None
+        custom = {str(t["name"]) for t in lm.get("types", []) or []}
         for intent in lm.get("intents", []):
             name = str(intent["name"])
             self._intent_order[name] = len(self._intent_order)
             samples = [str(s) for s in intent.get("samples", [])]
             self._samples[name] = samples
-            compiled.extend(_compile(name, s) for s in samples)
             slots: dict[str, str] = {}
             for slot in intent.get("slots", []) or []:
                 slots[str(slot["name"])] = str(slot["type"])
+            for sample in samples:
+                alone = _SLOT_REF.fullmatch(sample.strip())
+                if alone and slots.get(sample.strip()[1:-1]) in custom:
+                    self.catch_all = (name, sample.strip()[1:-1])
+                else:
+                    compiled.append(_compile(name, sample))
+            for slot in intent.get("slots", []) or []:
                 ss = [str(s) for s in slot.get("samples", []) or []]
                 self._slot_samples[(name, str(slot["name"]))] = [_compile(name, s) for s in ss]
             self._slot_types[name] = slots
@@ -1002,12 +1016,13 @@ class Nlu:
                 self._slot_types.setdefault(name, {})
             compiled.extend(_compile(name, p) for p in phrases)
         self._compiled = compiled
+        self._memo: dict[tuple[str, tuple[str, str] | None], Parse] = {}
         # whole phrases of the built-in intents (the table and the model's own samples)
         self._builtin_phrases: dict[tuple[str, ...], str] = {}
-        for sample in compiled:
-            if sample.intent.startswith("AMAZON.") and not sample.slot_names:
-                words = tuple(e.literal or "" for e in sample.elems)
-                self._builtin_phrases.setdefault(words, sample.intent)
+        for built in compiled:
+            if built.intent.startswith("AMAZON.") and not built.slot_names:
+                words = tuple(e.literal or "" for e in built.elems)
+                self._builtin_phrases.setdefault(words, built.intent)
         # custom slot types: normalised value/synonym -> canonical value
         self._types: dict[str, dict[str, _TypeValue]] = {}
         for t in lm.get("types", []) or []:
@@ -1067,6 +1082,17 @@ class Nlu:
     # ----------------------------------------------------------------- resolving
 
     def resolve(self, utterance: str, *, elicit: tuple[str, str] | None = None) -> Parse:
+        """The intent and slots Alexa would send for utterance (remembered: a model's
+        answer to the same words in the same state does not change)."""
+        key = (utterance, elicit)
+        hit = self._memo.get(key)
+        if hit is None:
+            hit = self._resolve(utterance, elicit=elicit)
+            if len(self._memo) < 4096:
+                self._memo[key] = hit
+        return hit
+
+    def _resolve(self, utterance: str, *, elicit: tuple[str, str] | None = None) -> Parse:
         """The intent and slots Alexa would send for utterance.
 
         elicit=(intent, slot) means the previous response elicited that slot: the reply
@@ -1085,7 +1111,10 @@ class Nlu:
             cand = Candidate(compound, {}, float(len(tokens.words)), None)
             return Parse(compound, {}, [cand, *(c for c in ranked if c.intent != compound)])
         if not ranked:
-            return self._fallback(self._rank(tokens, self._compiled, accept_all=True)[:3])
+            near = self._rank(tokens, self._compiled, accept_all=True)[:3]
+            if self.catch_all is not None:
+                return self._caught(tokens, near)
+            return self._fallback(near)
         best = ranked[0]
         return Parse(best.intent, self._full_slots(best.intent, best.slots), ranked)
 
@@ -1139,6 +1168,14 @@ class Nlu:
         best = ranked[0]
         others = [c for c in self._rank(tokens, self._compiled) if c.intent != intent]
         return Parse(intent, self._full_slots(intent, best.slots), [best, *others])
+
+    def _caught(self, tokens: _Tokens, near: list[Candidate]) -> Parse:
+        """What no other intent matched, to the catch-all intent with the words as said."""
+        assert self.catch_all is not None
+        intent, slot = self.catch_all
+        fill = self._fill(intent, slot, tokens, 0, len(tokens.words))
+        cand = Candidate(intent, {slot: fill}, 0.0, "{" + slot + "}")
+        return Parse(intent, self._full_slots(intent, {slot: fill}), [cand, *near])
 
     def _fallback(self, near: list[Candidate]) -> Parse:
         fallback = Candidate(FALLBACK_INTENT, {}, 0.0, None)
@@ -1411,6 +1448,7 @@ class Nlu:
     # ----------------------------------------------------------------- entity resolution
 
     @staticmethod
+    @cache
     def _er_key(text: str) -> str:
         out: list[str] = []
         for w in _tokens(text).words:
@@ -1473,7 +1511,8 @@ def split_invocation(utterance: str, invocation_name: str) -> tuple[str, str | N
     word to/for/that/about/if/whether/and, if any); ("utterance", text) otherwise.
     A leading "alexa", punctuation and case are ignored."""
     words = _clean(utterance)
-    while words and words[0] in ("alexa", "hey", "ok", "okay", "echo"):
+    # a leading wake word, but never the whole answer ("okay" to "shall we breathe?")
+    while len(words) > 1 and words[0] in ("alexa", "hey", "ok", "okay", "echo"):
         words = words[1:]
     name = _clean(invocation_name)
     at = _find(words, name) if name else -1
