@@ -1,5 +1,6 @@
 """Crisis routing: the right helpline for every locale, from the intent or from words in
-any captured slot, whatever was running; words never stored; near-misses not routed."""
+any captured slot, whatever was running; the session stays open for the number again;
+words never stored; near-misses not routed."""
 
 from __future__ import annotations
 
@@ -30,7 +31,8 @@ def test_crisis_intent_gives_the_locales_helpline(talk: Talk, locale: str, numbe
     assert result.card is not None and number.replace(" ", "") in result.card["content"].replace(
         " ", ""
     ).replace("-", "")
-    assert result.end_session is True
+    assert result.end_session is False and result.reprompt  # the number can be heard again
+    assert not spoke(result.ssml, "menu", locale)
 
 
 @pytest.mark.parametrize(
@@ -61,17 +63,20 @@ def test_crisis_stops_a_running_exercise(talk: Talk) -> None:
     convo.say("let's do box breathing for five minutes")
     result = convo.say("I want to hurt myself")
     assert result.intent == "CrisisIntent" and spoke(result.ssml, "crisis")
-    assert result.end_session is True
-    assert convo.session is None
+    assert result.end_session is False
+    assert convo.session is not None
+    assert convo.session.attributes.get("state") == "crisis"
+    assert "breath" not in convo.session.attributes
 
 
 @pytest.mark.parametrize("locale", list(HELPLINES))
 def test_near_misses_are_not_crises(talk: Talk, locale: str) -> None:
     near_misses = load(locale).near_misses
     assert len(near_misses) >= 10
-    for phrase in near_misses:
-        result = talk(locale=locale).say(f'@CelebrateWinIntent "win={phrase}"')
-        assert not spoke(result.ssml, "crisis", locale), phrase
+    for example in near_misses:
+        assert example.why, example.text  # each says why it is not a crisis
+        result = talk(locale=locale).say(f'@CelebrateWinIntent "win={example.text}"')
+        assert not spoke(result.ssml, "crisis", locale), example.text
         assert result.intent == "CelebrateWinIntent"
 
 

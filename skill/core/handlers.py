@@ -7,7 +7,10 @@ then skill events and session end, then whatever the conversation is in the midd
 Conversation state lives in the session attributes:
 
 * ``state``: ``menu`` | ``breathing`` | ``paused`` | ``delete_confirm`` | ``gratitude`` |
-  ``win`` (the last two: a question was asked and the answer is being elicited);
+  ``win`` (a question was asked and the answer is being elicited) | ``crisis`` (the crisis
+  answer was given: the number can be heard again) | ``support`` (the support answer
+  offered a minute of breathing);
+* ``misses``: fallbacks in a row (the second one says how to ask for help);
 * ``breath``: the breathing plan (pattern, total cycles, cycles done);
 * ``last``: the last speech and reprompt, for Repeat;
 * ``recent``: the variant last spoken per key, so nothing repeats back to back.
@@ -21,6 +24,15 @@ Decisions written down here:
   launch, even when the household has used one-shots before: it is heard once.
 * Gratitude, a win, a reflection, progress, recall and find-help close the session
   when they are done: the household talks to each other, not to Alexa, afterwards.
+* Safety comes before everything (``skill/core/screen.py``): CrisisIntent, or crisis
+  words in any slot, stops whatever is running and gives the crisis answer; the session
+  stays open so "what's the number", "repeat" or "yes" hear the number again, and "stop"
+  ends warmly with the number once more. Nothing of the words is stored or logged.
+* Distress that is not a crisis (words the screen calls distress: said to ListenIntent,
+  the catch-all that carries what no other intent matched, or as a captured answer; and
+  a negated crisis, a negated crisis such as "I'm not suicidal, just exhausted") gets
+  care, the line if anyone is in danger, and the offer of one minute of breathing; the
+  answer is not saved as a gratitude or a win.
 """
 
 from __future__ import annotations
@@ -170,18 +182,65 @@ def amount(turn: Turn, key: str, count: int) -> str:
 
 # --- crisis, events, session end ---------------------------------------------------------
 def crisis_can(hi: HandlerInput, turn: Turn) -> bool:
-    if intent_name(hi) == "CrisisIntent":
-        return True
-    return any(turn.is_crisis(s.value) for s in slots(hi).values() if isinstance(s.value, str))
+    return intent_name(hi) in ("CrisisIntent", "EmergencyIntent") or turn.verdict.crisis
+
+
+def helpline(turn: Turn) -> Markup:
+    return Markup(turn.content.helpline_speech)
 
 
 def crisis(hi: HandlerInput, turn: Turn) -> Response:
     turn.session.pop("breath", None)  # whatever was running stops
-    helpline = Markup(turn.content.helpline_speech)
-    speech = turn.voice.say("crisis", helpline=helpline)
+    if turn.verdict.urgent or intent_name(hi) == "EmergencyIntent":  # danger now
+        emergency = Markup(turn.content.emergency_speech)
+        speech = turn.voice.say("crisis_urgent", helpline=helpline(turn), emergency=emergency)
+    else:
+        speech = turn.voice.say("crisis", helpline=helpline(turn))
     title = turn.voice.say("card_crisis_title")
     body = turn.voice.say("card_crisis_body", helpline=Markup(turn.content.helpline_text))
-    return reply(hi, turn, speech, card=(title, body))
+    return reply(
+        hi,
+        turn,
+        speech,
+        reprompt=turn.voice.say("reprompt_crisis"),
+        card=(title, body),
+        next_state="crisis",
+    )
+
+
+def stay(hi: HandlerInput, turn: Turn, speech: str, reprompt_key: str, next_state: str) -> Response:
+    """Speak and keep listening in ``next_state``; whatever exercise was running stops."""
+    turn.session.pop("breath", None)
+    return reply(hi, turn, speech, reprompt=turn.voice.say(reprompt_key), next_state=next_state)
+
+
+def crisis_number(hi: HandlerInput, turn: Turn) -> Response:
+    """The number again: after the crisis answer, or whenever someone asks for it."""
+    speech = turn.voice.say("crisis_number", helpline=helpline(turn))
+    return stay(hi, turn, speech, "reprompt_crisis", "crisis")
+
+
+def crisis_goodbye(hi: HandlerInput, turn: Turn) -> Response:
+    return reply(hi, turn, turn.voice.say("crisis_goodbye", helpline=helpline(turn)))
+
+
+def support_can(_hi: HandlerInput, turn: Turn) -> bool:
+    return turn.verdict.support
+
+
+def support(hi: HandlerInput, turn: Turn) -> Response:
+    speech = turn.voice.say("support", helpline=helpline(turn))
+    return stay(hi, turn, speech, "reprompt_support", "support")
+
+
+def support_breathe(hi: HandlerInput, turn: Turn) -> Response:
+    """Yes to the minute of breathing the support answer offered."""
+    breathing = turn.content.breathing
+    return start_breathing(hi, turn, breathing.default, breathing.min_minutes, None)
+
+
+def support_goodbye(hi: HandlerInput, turn: Turn) -> Response:
+    return reply(hi, turn, turn.voice.say("support_goodbye", helpline=helpline(turn)))
 
 
 def skill_event(hi: HandlerInput, turn: Turn) -> Response:
@@ -262,13 +321,19 @@ def repeat(hi: HandlerInput, turn: Turn) -> Response:
 
 def fallback(hi: HandlerInput, turn: Turn) -> Response:
     current = state(turn)
+    misses = turn.session.get("misses")
+    turn.session["misses"] = (misses if isinstance(misses, int) else 0) + 1
     if current in CAPTURES:
         assert current is not None
         return ask_for(hi, turn, current, turn.voice.say(f"{current}_empty"))
+    if current == "support":  # after the support answer: offer again, never a menu
+        return stay(hi, turn, turn.voice.say("reprompt_support"), "reprompt_support", "support")
+    # The second miss in a row never gets a bare menu: it says how to ask for help.
+    key = "fallback_again" if turn.session["misses"] >= 2 else "fallback"
     return reply(
         hi,
         turn,
-        turn.voice.say("fallback"),
+        turn.voice.say(key),
         reprompt=turn.voice.say("reprompt_fallback"),
         next_state=state(turn),
     )
@@ -291,7 +356,13 @@ def breathe(hi: HandlerInput, turn: Turn) -> Response:
     breathing = turn.content.breathing
     pattern_id = br.choose_pattern(breathing, slot_id(hi, "pattern"), slot_value(hi, "pattern"))
     asked = br.parse_minutes(slot_value(hi, "minutes"))
-    minutes = br.clamp_minutes(breathing, asked)
+    return start_breathing(hi, turn, pattern_id, br.clamp_minutes(breathing, asked), asked)
+
+
+def start_breathing(
+    hi: HandlerInput, turn: Turn, pattern_id: str, minutes: int, asked: int | None
+) -> Response:
+    breathing = turn.content.breathing
     lead = []
     if asked is not None and asked != minutes:
         lead.append(
@@ -511,7 +582,8 @@ def recall(hi: HandlerInput, turn: Turn) -> Response:
 
 
 def find_help(hi: HandlerInput, turn: Turn) -> Response:
-    return reply(hi, turn, turn.voice.say("find_help"))
+    speech = f"{turn.voice.say('find_help_lead')} {turn.voice.say('find_help')}"
+    return reply(hi, turn, speech)
 
 
 # --- delete ---------------------------------------------------------------------------------------
@@ -547,6 +619,40 @@ ROUTES: list[tuple[str, Can, Do]] = [
     ("skill_event", lambda hi, _t: request_type(hi).startswith("AlexaSkillEvent."), skill_event),
     ("session_ended", is_type("SessionEndedRequest"), session_ended),
     ("launch", is_type("LaunchRequest"), launch),
+    # After the crisis answer: the number again, or a warm goodbye; never the menu.
+    (
+        "crisis_number",
+        both(
+            in_state("crisis"),
+            is_intent(
+                "AMAZON.YesIntent",
+                "AMAZON.RepeatIntent",
+                "AMAZON.FallbackIntent",
+                "AMAZON.HelpIntent",
+                "ListenIntent",
+            ),
+        ),
+        crisis_number,
+    ),
+    (
+        "crisis_goodbye",
+        both(
+            in_state("crisis"),
+            is_intent("AMAZON.NoIntent", "AMAZON.StopIntent", "AMAZON.CancelIntent"),
+        ),
+        crisis_goodbye,
+    ),
+    ("helpline", is_intent("HelplineIntent"), crisis_number),
+    ("support", support_can, support),
+    ("support_breathe", both(in_state("support"), is_intent("AMAZON.YesIntent")), support_breathe),
+    (
+        "support_goodbye",
+        both(
+            in_state("support"),
+            is_intent("AMAZON.NoIntent", "AMAZON.StopIntent", "AMAZON.CancelIntent"),
+        ),
+        support_goodbye,
+    ),
     # In the middle of something: the answer belongs to the question just asked.
     ("delete_yes", both(in_state("delete_confirm"), is_intent("AMAZON.YesIntent")), delete_yes),
     (
@@ -592,12 +698,12 @@ ROUTES: list[tuple[str, Can, Do]] = [
 # Intents some route handles: the linter and tests check the models against this.
 HANDLED_INTENTS = frozenset(
     {
-        "CrisisIntent", "BreatheIntent", "GratitudeIntent", "CelebrateWinIntent",
-        "ReflectionIntent", "ProgressIntent", "RecallIntent", "FindHelpIntent",
-        "DeleteDataIntent", "AMAZON.HelpIntent", "AMAZON.StopIntent", "AMAZON.CancelIntent",
-        "AMAZON.NavigateHomeIntent", "AMAZON.RepeatIntent", "AMAZON.StartOverIntent",
-        "AMAZON.YesIntent", "AMAZON.NoIntent", "AMAZON.PauseIntent", "AMAZON.ResumeIntent",
-        "AMAZON.FallbackIntent",
+        "CrisisIntent", "EmergencyIntent", "HelplineIntent", "ListenIntent", "BreatheIntent",
+        "GratitudeIntent", "CelebrateWinIntent", "ReflectionIntent", "ProgressIntent",
+        "RecallIntent", "FindHelpIntent", "DeleteDataIntent", "AMAZON.HelpIntent",
+        "AMAZON.StopIntent", "AMAZON.CancelIntent", "AMAZON.NavigateHomeIntent",
+        "AMAZON.RepeatIntent", "AMAZON.StartOverIntent", "AMAZON.YesIntent", "AMAZON.NoIntent",
+        "AMAZON.PauseIntent", "AMAZON.ResumeIntent", "AMAZON.FallbackIntent",
     }
 )  # fmt: skip
 
@@ -612,6 +718,8 @@ class RouteHandler(AbstractRequestHandler):
     def handle(self, handler_input: HandlerInput) -> Response:
         turn = turn_of(handler_input)
         turn.route = self.name
+        if self.name != "fallback":
+            turn.session.pop("misses", None)
         return self._do(handler_input, turn)
 
 
