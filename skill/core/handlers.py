@@ -326,6 +326,10 @@ def fallback(hi: HandlerInput, turn: Turn) -> Response:
     if current in CAPTURES:
         assert current is not None
         return ask_for(hi, turn, current, turn.voice.say(f"{current}_empty"))
+    if current == "delete_confirm":
+        # A confirmation is answered by the very next turn or not at all: a "yes" later
+        # must never erase a household (it may answer something else entirely).
+        return menu_reply(hi, turn, turn.voice.say("delete_kept"))
     if current == "support":  # after the support answer: offer again, never a menu
         return stay(hi, turn, turn.voice.say("reprompt_support"), "reprompt_support", "support")
     # The second miss in a row never gets a bare menu: it says how to ask for help.
