@@ -79,6 +79,10 @@ class Content:
     near_misses: tuple[sc.Example, ...]
     default_zone: str
     fillers: frozenset[str] = frozenset()
+    refusals: frozenset[str] = frozenset()
+    mind_changes: tuple[str, ...] = ()
+    instead: tuple[str, ...] = ()
+    instead_endings: tuple[str, ...] = ()
     # The locale's emergency number as speech ("your local emergency number" if unknown).
     emergency_speech: str = "your local emergency number"
     # The crisis language pack as read (the model generator expands its samples).
@@ -86,8 +90,21 @@ class Content:
 
     def is_filler(self, text: str) -> bool:
         """True when a captured answer is only a filler ("um", "I don't know")."""
-        words = re.sub(r"[^\w' ]+", " ", text.lower())
-        return " ".join(words.split()) in self.fillers
+        return _plain(text) in self.fillers
+
+    def is_refusal(self, text: str) -> bool:
+        """True when a captured answer declines the question ("pass", "not now")."""
+        return _plain(text) in self.refusals
+
+    def is_mind_change(self, text: str) -> bool:
+        """True when a captured answer takes the question back ("actually no, let's do
+        breathing instead"): it starts with a mind change or asks for something instead."""
+        plain = _plain(text)
+        if any(plain == m or plain.startswith(m + " ") for m in self.mind_changes):
+            return True
+        if any(plain.endswith(" " + e) for e in self.instead_endings):
+            return True
+        return any(f" {w} " in f" {plain} " for w in self.instead)
 
     def variants(self, key: str) -> tuple[str, ...]:
         return self.speech[key]
@@ -101,6 +118,11 @@ class Content:
             if prompt.id == prompt_id:
                 return prompt
         return None
+
+
+def _plain(text: str) -> str:
+    """Lower case, punctuation as spaces (apostrophes kept), spaces collapsed."""
+    return " ".join(re.sub(r"[^\w' ]+", " ", text.lower().replace("\u2019", "'")).split())
 
 
 def _load_toml(path: Path) -> dict[str, Any]:
@@ -283,6 +305,10 @@ def load(locale: str | None = DEFAULT_LOCALE) -> Content:
         near_misses=sc.near_misses(crisis),
         default_zone=str(zones.get(locale, "UTC")),
         fillers=frozenset(str(f).lower() for f in capture.get("fillers", [])),
+        refusals=frozenset(_plain(str(f)) for f in capture.get("refusals", [])),
+        mind_changes=tuple(_plain(str(f)) for f in capture.get("mind_changes", [])),
+        instead=tuple(_plain(str(f)) for f in capture.get("instead", [])),
+        instead_endings=tuple(_plain(str(f)) for f in capture.get("instead_endings", [])),
         crisis_pack=crisis,
         emergency_speech=str(helpline["emergency"]),
     )

@@ -87,6 +87,11 @@ SPEECH_KEYS: dict[str, Key] = {
     # Reflect the household's words back warmly: {gratitude} is what they said.
     "gratitude_reflect": _k("gratitude count", "gratitude"),
     "gratitude_empty": _k(),
+    # A gratitude or win question declined ("pass", "not now"): nothing saved, let go.
+    "capture_declined": _k(),
+    # The answer took the question back ("actually no, let's do breathing instead"):
+    # nothing saved; the offer again, so they can say what they want.
+    "capture_changed": _k(),
     # --- wins ------------------------------------------------------------------
     "win_ask": _k(),
     "reprompt_win_ask": _k(),

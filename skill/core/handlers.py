@@ -471,6 +471,18 @@ def ask_for(hi: HandlerInput, turn: Turn, kind: str, speech: str) -> Response:
     )
 
 
+def not_an_answer(turn: Turn, said: str) -> bool:
+    return turn.content.is_refusal(said) or turn.content.is_mind_change(said)
+
+
+def not_answered(hi: HandlerInput, turn: Turn, said: str) -> Response:
+    """A declined question is let go; a mind change hears the offer again. Neither is
+    saved."""
+    if turn.content.is_refusal(said):
+        return reply(hi, turn, turn.voice.say("capture_declined"))
+    return menu_reply(hi, turn, turn.voice.say("capture_changed"))
+
+
 def record_entry(turn: Turn, kind: str, said: str) -> int:
     """Store the household's words as a practice of ``kind``; the count of that kind after."""
     entry = Entry(kind, said, turn.now, turn.expires_at, turn.person)
@@ -491,6 +503,8 @@ def gratitude(hi: HandlerInput, turn: Turn) -> Response:
         return ask_for(hi, turn, "gratitude", speech)
     if turn.content.is_filler(said):
         return ask_for(hi, turn, "gratitude", turn.voice.say("gratitude_empty"))
+    if not_an_answer(turn, said):
+        return not_answered(hi, turn, said)
     count = record_entry(turn, "gratitude", said)
     return reply(hi, turn, turn.voice.say("gratitude_reflect", gratitude=said, count=count))
 
@@ -501,6 +515,8 @@ def win(hi: HandlerInput, turn: Turn) -> Response:
         return ask_for(hi, turn, "win", turn.voice.say("win_ask"))
     if turn.content.is_filler(said):
         return ask_for(hi, turn, "win", turn.voice.say("win_empty"))
+    if not_an_answer(turn, said):
+        return not_answered(hi, turn, said)
     count = record_entry(turn, "win", said)
     if count == 1:
         speech = turn.voice.say("win_milestone_first", win=said)
