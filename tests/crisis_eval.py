@@ -98,7 +98,10 @@ class Report:
 
 
 def _got(ssml: str | None, locale: str) -> str:
-    if any(spoke(ssml, k, locale) for k in ("crisis", "crisis_urgent", "crisis_number")):
+    if any(
+        spoke(ssml, k, locale)
+        for k in ("crisis", "crisis_urgent", "crisis_number", "crisis_urgent_number")
+    ):
         return "crisis"
     if spoke(ssml, "support", locale):
         return "support"

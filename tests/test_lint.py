@@ -471,6 +471,8 @@ def test_the_helpline_is_rendered_into_the_crisis_variants(tmp_path: Path) -> No
         "crisis_number",
         "crisis_goodbye",
         "crisis_urgent",
+        "crisis_urgent_number",
+        "crisis_urgent_goodbye",
         "support",
         "support_goodbye",
     }

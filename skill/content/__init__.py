@@ -83,6 +83,7 @@ class Content:
     mind_changes: tuple[str, ...] = ()
     instead: tuple[str, ...] = ()
     instead_endings: tuple[str, ...] = ()
+    closings: tuple[str, ...] = ()
     # The locale's emergency number as speech ("your local emergency number" if unknown).
     emergency_speech: str = "your local emergency number"
     # The crisis language pack as read (the model generator expands its samples).
@@ -95,6 +96,11 @@ class Content:
     def is_refusal(self, text: str) -> bool:
         """True when a captured answer declines the question ("pass", "not now")."""
         return _plain(text) in self.refusals
+
+    def is_closing(self, text: str) -> bool:
+        """True when a reply after the crisis answer closes the conversation."""
+        plain = _plain(text)
+        return any(plain == c or plain.startswith(c + " ") for c in self.closings)
 
     def is_mind_change(self, text: str) -> bool:
         """True when a captured answer takes the question back ("actually no, let's do
@@ -309,6 +315,7 @@ def load(locale: str | None = DEFAULT_LOCALE) -> Content:
         mind_changes=tuple(_plain(str(f)) for f in capture.get("mind_changes", [])),
         instead=tuple(_plain(str(f)) for f in capture.get("instead", [])),
         instead_endings=tuple(_plain(str(f)) for f in capture.get("instead_endings", [])),
+        closings=tuple(_plain(str(f)) for f in capture.get("closings", [])),
         crisis_pack=crisis,
         emergency_speech=str(helpline["emergency"]),
     )

@@ -192,8 +192,9 @@ def helpline(turn: Turn) -> Markup:
 def crisis(hi: HandlerInput, turn: Turn) -> Response:
     turn.session.pop("breath", None)  # whatever was running stops
     if turn.verdict.urgent or intent_name(hi) == "EmergencyIntent":  # danger now
-        emergency = Markup(turn.content.emergency_speech)
-        speech = turn.voice.say("crisis_urgent", helpline=helpline(turn), emergency=emergency)
+        turn.session["urgent"] = True  # the emergency number stays first after this
+    if turn.session.get("urgent") is True:
+        speech = say_urgent(turn, "crisis_urgent")
     else:
         speech = turn.voice.say("crisis", helpline=helpline(turn))
     title = turn.voice.say("card_crisis_title")
@@ -214,13 +215,28 @@ def stay(hi: HandlerInput, turn: Turn, speech: str, reprompt_key: str, next_stat
     return reply(hi, turn, speech, reprompt=turn.voice.say(reprompt_key), next_state=next_state)
 
 
+def say_urgent(turn: Turn, key: str) -> str:
+    emergency = Markup(turn.content.emergency_speech)
+    return turn.voice.say(key, helpline=helpline(turn), emergency=emergency)
+
+
 def crisis_number(hi: HandlerInput, turn: Turn) -> Response:
-    """The number again: after the crisis answer, or whenever someone asks for it."""
-    speech = turn.voice.say("crisis_number", helpline=helpline(turn))
+    """The number again: after the crisis answer, or whenever someone asks for it. After
+    an urgent answer the emergency number comes first again. A reply that closes ("okay
+    thanks", "I'll call them") gets the goodbye instead."""
+    said = slot_value(hi, "said")
+    if said is not None and turn.content.is_closing(said):
+        return crisis_goodbye(hi, turn)
+    if turn.session.get("urgent") is True:
+        speech = say_urgent(turn, "crisis_urgent_number")
+    else:
+        speech = turn.voice.say("crisis_number", helpline=helpline(turn))
     return stay(hi, turn, speech, "reprompt_crisis", "crisis")
 
 
 def crisis_goodbye(hi: HandlerInput, turn: Turn) -> Response:
+    if turn.session.get("urgent") is True:
+        return reply(hi, turn, say_urgent(turn, "crisis_urgent_goodbye"))
     return reply(hi, turn, turn.voice.say("crisis_goodbye", helpline=helpline(turn)))
 
 
