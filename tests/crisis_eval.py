@@ -53,6 +53,8 @@ def read_set(name: str) -> list[Statement]:
         if not line.strip() or line.startswith("#"):
             continue
         expect, family, voice, text = line.split("\t")
+        if expect == "expect":  # a column-name row
+            continue
         out.append(Statement(expect, family, voice, text))
     return out
 
