@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from skill.content.keys import SPEECH_KEYS, WORD_KEYS
+from skill.errors import TogetherError
 
 CONTENT_DIR = Path(__file__).resolve().parent
 THEMES = ("empathy", "communication", "support", "selfcare", "help", "progress")
@@ -30,7 +31,7 @@ _ALLOWED_TAG = re.compile(
 )
 
 
-class ContentError(ValueError):
+class ContentError(TogetherError, ValueError):
     """A content file breaks the contract (missing key, unknown slot, bad markup)."""
 
 

@@ -24,11 +24,12 @@ from ask_sdk_model import RequestEnvelope, Response
 from skill.content import load
 from skill.core.handlers import ApologyHandler, intent_name, request_type, route_handlers, turn_of
 from skill.core.turn import Services, Turn
+from skill.errors import TogetherError
 
 log = logging.getLogger("skill.core")
 
 
-class InvalidRequest(ValueError):
+class InvalidRequest(TogetherError, ValueError):
     """The body is not an Alexa request envelope. Shells answer HTTP 400."""
 
 

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ask_sdk_model import RequestEnvelope
 
+from skill.constants import DEV_SALT
 from skill.content import Content
 from skill.core.ssml import Voice
 from skill.store.base import Change, Conflict, HouseholdStore, Snapshot, hash_id
@@ -44,7 +45,7 @@ class Services:
     clock: Callable[[], datetime]
     # The device's IANA time zone (Alexa settings API in production), or None.
     zone: Callable[[RequestEnvelope], str | None] = _no_zone
-    salt: str = "resilient-together"
+    salt: str = DEV_SALT
     retention_days: int = 90
     # Variety: a Random per turn, seeded from the request id (tests get repeatable runs).
     rng: Callable[[str], random.Random] = _seeded

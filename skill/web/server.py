@@ -30,11 +30,23 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
         return create_app(self._settings)
 
 
-def serve(settings: Settings, *, host: str, port: int, workers: int = 2) -> int:
+# Chosen from measurement (docs/PERFORMANCE.md): on 2 cores, 2 workers x 4 threads.
+DEFAULT_WORKERS = 2
+DEFAULT_THREADS = 4
+
+
+def serve(
+    settings: Settings,
+    *,
+    host: str,
+    port: int,
+    workers: int | None = None,
+    threads: int | None = None,
+) -> int:
     options = {
         "bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
-        "workers": workers,
-        "threads": 4,
+        "workers": workers or DEFAULT_WORKERS,
+        "threads": threads or DEFAULT_THREADS,
         "worker_class": "gthread",
         "timeout": 30,
         "accesslog": "-",
@@ -48,6 +60,11 @@ def serve(settings: Settings, *, host: str, port: int, workers: int = 2) -> int:
 
 
 def app() -> Flask:
+    """The app for ``gunicorn 'skill.web.server:app()'``: production unless TOGETHER_DEV
+    is set, and then it refuses to start without the skill id and a secret salt."""
     from skill.web.app import create_app
 
-    return create_app(Settings.from_env())
+    settings = Settings.from_env()
+    if not settings.dev:
+        settings.check_production()
+    return create_app(settings)

@@ -79,6 +79,8 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.verification import PolicyBuilder, Store
 from cryptography.x509.verification import VerificationError as _ChainError
 
+from skill.errors import TogetherError
+
 __all__ = [
     "DEFAULT_MAX_BODY_BYTES",
     "ECHO_API_DNS_NAME",
@@ -159,7 +161,7 @@ REASONS: Mapping[str, str] = {
 _WARNING_REASONS = frozenset({"cert_fetch", "cert_too_large", "internal_error"})
 
 
-class VerificationError(Exception):
+class VerificationError(TogetherError):
     """A request failed verification.
 
     ``reason`` is a short machine code (see :data:`REASONS`), ``status`` the HTTP status to
