@@ -15,6 +15,7 @@ from flask import Flask, Response, jsonify, request
 from skill.core.skill import InvalidRequest, Skill
 from skill.runtime import Settings, build_skill
 from skill.store import StoreError
+from skill.web.body import BodyError, read_body
 from skill.web.verify import AlexaVerifier, VerificationError
 
 log = logging.getLogger("skill.web")
@@ -63,7 +64,16 @@ def create_app(
 
     @app.post("/alexa")
     def alexa() -> Any:
-        body = request.get_data(cache=False)
+        try:
+            body = read_body(
+                request.environ, request.stream, limit=app.config["MAX_CONTENT_LENGTH"]
+            )
+        except BodyError as exc:
+            log.info("refused reason=%s", exc.reason)
+            response, status = error(exc.status, exc.reason, str(exc))
+            if exc.status == 408:
+                response.headers["Connection"] = "close"
+            return response, status
         try:
             envelope = checker.verify(request.headers, body)
         except VerificationError as exc:
