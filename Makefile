@@ -48,8 +48,14 @@ format: $(STAMP)
 test: lint
 	$(BIN)/pytest -q
 
-## make bench: turn latency, HTTP latency, verification cost and peak memory, against targets
+## make bench: the served skill (gunicorn, verification on) against a bare ask-sdk-core skill,
+## SQLite and DynamoDB (moto server), store calls per turn, cold import, RSS: one table.
+## Load from wrk (Debian's package, installed here when missing; bench only, not tests).
 bench: $(STAMP)
+	@command -v wrk >/dev/null 2>&1 || { \
+	  echo "make bench: installing wrk (apt-get)"; \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq wrk; \
+	  else sudo apt-get update -qq && sudo apt-get install -y -qq wrk; fi; }
 	$(BIN)/python bench/bench.py
 
 ## make lambda-zip: the Lambda code for infra/template.yaml (build/resilient-together-<hash>.zip)

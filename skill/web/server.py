@@ -6,28 +6,12 @@ app from the environment (TOGETHER_* variables), which is how the Dockerfile run
 
 from __future__ import annotations
 
-from typing import Any
-
-from flask import Flask
-from gunicorn.app.base import BaseApplication
+from typing import TYPE_CHECKING
 
 from skill.runtime import Settings
 
-
-class _Gunicorn(BaseApplication):  # type: ignore[misc]
-    def __init__(self, settings: Settings, options: dict[str, Any]) -> None:
-        self._settings = settings
-        self._options = options
-        super().__init__()
-
-    def load_config(self) -> None:
-        for key, value in self._options.items():
-            self.cfg.set(key, value)
-
-    def load(self) -> Flask:
-        from skill.web.app import create_app
-
-        return create_app(self._settings)
+if TYPE_CHECKING:
+    from flask import Flask
 
 
 # Chosen from measurement (docs/PERFORMANCE.md): on 2 cores, 2 workers x 4 threads.
@@ -55,7 +39,20 @@ def serve(
         "limit_request_line": 4094,
         "limit_request_fields": 50,
     }
-    _Gunicorn(settings, options).run()
+    # Imported here: the gunicorn factory below runs inside gunicorn, which has it already.
+    from gunicorn.app.base import BaseApplication
+
+    class _Gunicorn(BaseApplication):  # type: ignore[misc]
+        def load_config(self) -> None:
+            for key, value in options.items():
+                self.cfg.set(key, value)
+
+        def load(self) -> Flask:
+            from skill.web.app import create_app
+
+            return create_app(settings)
+
+    _Gunicorn().run()
     return 0
 
 
