@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import date, datetime
+from decimal import Decimal
 from enum import Enum
 from functools import cache
 from typing import Any
@@ -126,6 +127,45 @@ class Serializer(DefaultSerializer):
 
     def from_dict(self, payload: dict[str, Any], obj_type: Any) -> Any:
         return _decoder(obj_type)(payload)
+
+    def serialize(self, obj: Any) -> Any:
+        """As ask-sdk's ``serialize`` (None fields left out, enums as values, dates as
+        ISO), with each model class's fields looked up once."""
+        return _encode(obj)
+
+
+_PRIMITIVES = (str, int, float, bool, bytes)
+
+
+def _encode(obj: Any) -> Any:
+    if obj is None or isinstance(obj, _PRIMITIVES):
+        return obj
+    if isinstance(obj, list):
+        return [_encode(x) for x in obj]
+    if isinstance(obj, dict):
+        return {k: _encode(v) for k, v in obj.items()}
+    if isinstance(obj, Enum):
+        return obj.value
+    if isinstance(obj, datetime | date):
+        return obj.isoformat()
+    if isinstance(obj, tuple):
+        return tuple(_encode(x) for x in obj)
+    if isinstance(obj, Decimal):
+        return int(obj) if obj % 1 == 0 else float(obj)
+    out = {}
+    kind: Any = type(obj)
+    for attr, key in _field_names(kind):
+        value = getattr(obj, attr)
+        if value is not None:
+            out[key] = _encode(value)
+    return out
+
+
+@cache
+def _field_names(cls: Any) -> tuple[tuple[str, str], ...]:
+    types: dict[str, str] = cls.deserialized_types
+    names = getattr(cls, "attribute_map", {})
+    return tuple((attr, names.get(attr, attr)) for attr in types)
 
 
 _NATIVE: dict[str, type] = {

@@ -25,7 +25,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from skill.store.base import (
-    ONCE_KEEP_MAX,
     ONCE_KEEP_S,
     Change,
     Conflict,
@@ -230,14 +229,15 @@ class SqliteStore:
     ) -> Snapshot:
         marker = once_marker(once) if once is not None else None
         with self._write() as conn:
-            attrs = self._attrs(conn, household)
-            if marker is not None:
-                seen = conn.execute(
-                    "SELECT 1 FROM applied WHERE household = ? AND marker = ?",
-                    (household, marker),
-                ).fetchone()
-                if seen is not None:  # a retry or a replay: already applied
-                    return Snapshot(attrs)
+            # The profile and whether this write was applied already, in one statement.
+            text, seen = conn.execute(
+                "SELECT (SELECT attrs FROM households WHERE household = ?1), "
+                "EXISTS (SELECT 1 FROM applied WHERE household = ?1 AND marker = ?2)",
+                (household, marker or ""),
+            ).fetchone()
+            attrs: dict[str, Value] = json.loads(text) if text is not None else {}
+            if seen:  # a retry or a replay: already applied
+                return Snapshot(attrs)
             if not check_expect(attrs, change.expect):
                 raise Conflict("expectation failed")
             after = merged(attrs, change)
@@ -271,10 +271,11 @@ class SqliteStore:
                     "INSERT INTO applied (household, marker, at) VALUES (?, ?, ?)",
                     (household, marker, stamp),
                 )
+                # Rows cost nothing per turn here (unlike DynamoDB's item size), so the
+                # markers are bounded by age alone: a few per household per hour.
                 conn.execute(
-                    "DELETE FROM applied WHERE household = ? AND (at < ? OR marker NOT IN "
-                    "(SELECT marker FROM applied WHERE household = ? ORDER BY at DESC LIMIT ?))",
-                    (household, stamp - ONCE_KEEP_S, household, ONCE_KEEP_MAX),
+                    "DELETE FROM applied WHERE household = ? AND at < ?",
+                    (household, stamp - ONCE_KEEP_S),
                 )
             return Snapshot(after)
 
