@@ -40,6 +40,8 @@ class LogRequest(AbstractRequestInterceptor):
     """Request id, type, intent and locale; never a user id or what anyone said."""
 
     def process(self, handler_input: HandlerInput) -> None:
+        if not log.isEnabledFor(logging.INFO):
+            return
         request = handler_input.request_envelope.request
         log.info(
             "request id=%s type=%s intent=%s locale=%s",
@@ -52,6 +54,8 @@ class LogRequest(AbstractRequestInterceptor):
 
 class LogResponse(AbstractResponseInterceptor):
     def process(self, handler_input: HandlerInput, response: Response | None) -> None:
+        if not log.isEnabledFor(logging.INFO):
+            return
         turn = turn_of(handler_input)
         log.info(
             "response route=%s end=%s",

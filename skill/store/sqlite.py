@@ -43,7 +43,7 @@ try:
 except ImportError:  # pragma: no cover - Windows: SQLite's own locking only
     fcntl = None  # type: ignore[assignment]
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS households (
     household TEXT PRIMARY KEY,
@@ -60,12 +60,14 @@ CREATE TABLE IF NOT EXISTS entries (
     text       TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS entries_by_household ON entries (household, kind, at);
+CREATE INDEX IF NOT EXISTS entries_by_expiry ON entries (household, expires_at);
 CREATE TABLE IF NOT EXISTS applied (
     household TEXT NOT NULL,
     marker    TEXT NOT NULL,
     at        REAL NOT NULL,
     PRIMARY KEY (household, marker)
 ) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS applied_by_age ON applied (household, at);
 CREATE TABLE IF NOT EXISTS health (
     id INTEGER PRIMARY KEY,
     at REAL NOT NULL

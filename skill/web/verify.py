@@ -56,6 +56,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import json
 import logging
 import posixpath
@@ -362,6 +363,19 @@ def load_default_trust_roots() -> tuple[x509.Certificate, ...]:
 
 
 # --------------------------------------------------------------------------- cert URL
+
+
+@functools.lru_cache(maxsize=64)
+def _valid_url(url: str) -> str:
+    return normalize_cert_url(url)
+
+
+def _normalized(url: str | None) -> str:
+    """:func:`normalize_cert_url`, remembered for the few URLs Amazon uses (a refused URL
+    raises, and is not remembered)."""
+    if url is None or len(url) > _MAX_URL_LENGTH:
+        return normalize_cert_url(url)
+    return _valid_url(url)
 
 
 def normalize_cert_url(url: str | None) -> str:
@@ -759,7 +773,7 @@ class AlexaVerifier:
         now = self._now()
         envelope = _parse_body(body, self.max_body_bytes)
         if self.check_signature:
-            url = normalize_cert_url(_header(headers, CERT_URL_HEADER))
+            url = _normalized(_header(headers, CERT_URL_HEADER))
             signature = _decode_signature(_header(headers, SIGNATURE_HEADER))
             chain = self._cache.get(url, now, lambda: self._load_chain(url, now))
             try:
