@@ -34,4 +34,4 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \
 
 # Production mode: the skill id is required (every request's signature and skill id are
 # verified), and so is a secret salt; the container refuses to start without them.
-CMD ["sh", "-c", ": \"${TOGETHER_SKILL_ID:?TOGETHER_SKILL_ID must be set}\" \"${TOGETHER_ID_SALT:?TOGETHER_ID_SALT must be set (16+ random characters)}\"; exec gunicorn --bind 0.0.0.0:8000 --workers 2 --threads 4 --worker-class gthread 'skill.web.server:app()'"]
+CMD ["sh", "-c", ": \"${TOGETHER_SKILL_ID:?TOGETHER_SKILL_ID must be set}\" \"${TOGETHER_ID_SALT:?TOGETHER_ID_SALT must be set (16+ random characters)}\"; exec gunicorn --bind 0.0.0.0:8000 --workers 2 --threads 2 --worker-class gthread 'skill.web.server:app()'"]

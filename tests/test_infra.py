@@ -516,7 +516,7 @@ def test_dockerfile_runs_production_gunicorn_as_non_root() -> None:
     assert "urllib.request" in health and "/healthz" in health and "curl" not in health
     (cmd,) = values["CMD"]
     command = " ".join(json.loads(cmd))
-    assert "gunicorn --bind 0.0.0.0:8000 --workers 2 --threads 4 --worker-class gthread" in command
+    assert "gunicorn --bind 0.0.0.0:8000 --workers 2 --threads 2 --worker-class gthread" in command
     assert "'skill.web.server:app()'" in command
     assert "${TOGETHER_SKILL_ID:?" in command  # refuses to start without the skill id
     assert "${TOGETHER_ID_SALT:?" in command  # ... and without a salt of its own

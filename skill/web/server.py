@@ -14,9 +14,12 @@ if TYPE_CHECKING:
     from flask import Flask
 
 
-# Chosen from measurement (docs/PERFORMANCE.md): on 2 cores, 2 workers x 4 threads.
+# Chosen from measurement (docs/PERFORMANCE.md, `make bench` on 2 cores): one worker per
+# core; 2 threads each, so a turn waiting on I/O does not idle its core, while more
+# threads only add GIL contention (the SQLite mix: 2x1 1,192-2,163 turns/s, 2x2
+# 1,315-1,990, 2x4 1,114-1,513, 4x2 1,061; p99 lowest at 2x2).
 DEFAULT_WORKERS = 2
-DEFAULT_THREADS = 4
+DEFAULT_THREADS = 2
 
 
 def serve(
