@@ -7,7 +7,7 @@ STORE  ?= sqlite:///$(CURDIR)/var/together.db
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: install run test lint format chat bench lambda-zip clean
+.PHONY: install run test lint format chat bench profile lambda-zip clean
 
 install: $(STAMP)
 
@@ -57,6 +57,11 @@ bench: $(STAMP)
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq wrk; \
 	  else sudo apt-get update -qq && sudo apt-get install -y -qq wrk; fi; }
 	$(BIN)/python bench/bench.py
+
+## make profile: CPU per turn type of the skill and the baseline in process, and a
+## pyinstrument profile of the skill's POST /alexa
+profile: $(STAMP)
+	$(BIN)/python bench/profile.py
 
 ## make lambda-zip: the Lambda code for infra/template.yaml (build/resilient-together-<hash>.zip)
 lambda-zip: $(STAMP)

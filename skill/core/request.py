@@ -259,16 +259,20 @@ def _fields(cls: Any) -> Decoder:
     """A model's decoder: each known field by its JSON name, unknown keys kept."""
     types: dict[str, str] = cls.deserialized_types
     names = {**{k: k for k in types}, **getattr(cls, "attribute_map", {})}
-    plan = [(attr, key, types[attr]) for attr, key in names.items()]
-    known = set(names.values())
+    # JSON key -> [attribute, its type, its decoder once looked up (types can nest)].
+    by_key: dict[str, list[Any]] = {key: [attr, types[attr], None] for attr, key in names.items()}
 
     def run(payload: Any) -> Any:
         model = cls()
-        for attr, key, kind in plan:
-            if key in payload:
-                setattr(model, attr, _decoder(kind)(payload[key]))
-        for key in payload.keys() - known:
-            setattr(model, key, payload[key])
+        for key, value in payload.items():
+            field = by_key.get(key)
+            if field is None:  # not in the model: kept as it came, as ask-sdk does
+                setattr(model, key, value)
+                continue
+            decode = field[2]
+            if decode is None:
+                decode = field[2] = _decoder(field[1])
+            setattr(model, field[0], decode(value))
         return model
 
     return run
