@@ -15,6 +15,8 @@ import logging
 from collections.abc import Callable, Iterable
 from typing import Any, Protocol
 
+from werkzeug.wsgi import LimitedStream
+
 from skill.core.skill import InvalidRequest, Skill
 from skill.web.body import BodyError, read_body
 from skill.web.verify import VerificationError
@@ -88,8 +90,11 @@ def answer(
     if length.isdigit() and int(length) > limit:
         log.info("refused reason=body_too_large")
         return _error(413, "body_too_large", "request body too large")
-    stream = environ["wsgi.input"]
-    if not length and not environ.get("wsgi.input_terminated"):
+    stream: Any = environ["wsgi.input"]
+    if length.isdigit():
+        # Never read past the body, whatever the server's stream does at its end.
+        stream = LimitedStream(stream, int(length))
+    elif not environ.get("wsgi.input_terminated"):
         stream = _Empty()  # no length and no terminated stream: nothing to read
     try:
         body = read_body(environ, stream, limit=limit)
