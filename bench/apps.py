@@ -5,7 +5,7 @@
   chain served as ``chain.pem``) instead of the web PKI, and its clock is the test
   PKI's validity window (``tests.certs.NOW``) plus the seconds since ``BENCH_T0``, so
   the test certificates are valid and the requests' timestamps are fresh. Store from
-  ``TOGETHER_STORE``.
+  ``TOGETHER_STORE``; no time-zone lookup (it would call Alexa's settings API).
 * ``baseline_app()``: a minimal ask-sdk-core skill, one handler, no store, no
   verification: ask-sdk's own serializer in, ``invoke``, serializer out.
 """
@@ -49,7 +49,10 @@ def skill_app() -> Flask:
         clock=bench_clock,
         trust_roots=[root],
     )
-    return create_app(settings, skill=build_skill(settings), verifier=verifier)
+    # The device's time zone comes from Alexa's settings API in production: a call out
+    # that the bench must not make (loopback only). The locale's zone is used instead.
+    skill = build_skill(settings, zone=lambda _envelope: None)
+    return create_app(settings, skill=skill, verifier=verifier)
 
 
 def baseline_app() -> Flask:

@@ -238,7 +238,7 @@ def calls_per_turn(endpoint: str, table: str) -> dict[str, Counter[str]]:
     store.client.meta.events.register(
         "before-call.dynamodb.*", lambda model, **_: seen.append(model.name)
     )
-    skill = Skill(Services(store=store, clock=bench_clock, zone=lambda _e: "UTC", salt=SALT))
+    skill = Skill(Services(store=store, clock=bench_clock, zone=lambda _e: None, salt=SALT))
     counts: dict[str, Counter[str]] = {}
     rng = random.Random(7)
     household = 0

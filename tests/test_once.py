@@ -194,3 +194,23 @@ def test_concurrent_replays_of_one_request_store_once(spec: Spec) -> None:
     assert store.read(key("fam")).int("count.win") == 1
     assert len(store.entries(key("fam"), "win", now=NOW, limit=10)) == 1
     store.close()
+
+
+# --- health proves a write ----------------------------------------------------------------------
+def test_ping_writes_on_every_backend(spec: Spec) -> None:
+    """/healthz's probe is a write: on DynamoDB an UpdateItem of the health item."""
+    store = spec.open()
+    store.ping()
+    store.ping()
+    if isinstance(store, DynamoStore):
+        item = store.client.get_item(
+            TableName=store.table, Key={"pk": {"S": "HEALTH"}, "sk": {"S": "PROBE"}}
+        )["Item"]
+        assert item["probes"] == {"N": "2"}
+    else:
+        assert isinstance(store, SqliteStore)
+        import sqlite3
+
+        (rows,) = sqlite3.connect(store.path).execute("SELECT COUNT(*) FROM health").fetchone()
+        assert rows == 1
+    store.close()
