@@ -38,5 +38,11 @@ MAX_CAPTURED_CHARS = 250
 #: ... and to this many characters once escaped for SSML (an apostrophe is 6: ``&apos;``),
 #: so recall of three of each kind stays far under Alexa's limit whatever the text.
 MAX_CAPTURED_SSML_CHARS = 500
+#: What the skill reads from a slot: four times what a voice says in one go, so a long
+#: typed utterance (the Alexa app takes text) is still screened whole for crisis
+#: language, and its echo stays far under the SSML limit. What is stored is clipped to
+#: MAX_CAPTURED_CHARS.
+MAX_SLOT_CHARS = 1000
+MAX_SLOT_SSML_CHARS = 2000
 #: Alexa refuses output speech over 8,000 characters (SSML included).
 MAX_SSML_CHARS = 8000

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
-from skill.constants import MAX_CAPTURED_CHARS, MAX_SSML_CHARS
+from skill.constants import MAX_CAPTURED_CHARS, MAX_SLOT_SSML_CHARS, MAX_SSML_CHARS
 from skill.core.skill import Skill
 from skill.runtime import Settings
 from skill.sim.envelope import Device, SessionState, envelope, intent_request, launch_request
@@ -145,11 +145,24 @@ def test_a_ten_thousand_character_win_is_clipped_and_the_answer_stays_short(
     request = intent_request("CelebrateWinIntent", {"win": {"name": "win", "value": text}})
     out = post(client, envelope(Device(household="edge"), request, now=clock.now, session=None))
     assert spoke(speech(out), "win_milestone_first")
-    assert len(speech(out)) < 1000
+    assert len(speech(out)) < 2 * MAX_SLOT_SSML_CHARS  # the echo is clipped to the slot limit
     household = hash_id("amzn1.ask.account.edge", salt="resilient-together")
     (stored,) = store.entries(household, "win", now=clock.now, limit=5)
     assert len(stored.text) <= MAX_CAPTURED_CHARS and text.startswith(stored.text)
     assert stored.text.endswith("it")  # cut at a word
+
+
+def test_crisis_words_past_the_capture_limit_are_still_heard(
+    client: FlaskClient, clock: Clock, store: SqliteStore
+) -> None:
+    """A long typed answer (the Alexa app takes text) is screened whole, not clipped to
+    what is stored: the crisis answer, and nothing stored."""
+    text = "we had a long day and " * 15 + "I want to kill myself"
+    assert len(text) > MAX_CAPTURED_CHARS
+    request = intent_request("GratitudeIntent", {"gratitude": {"name": "gratitude", "value": text}})
+    out = post(client, envelope(Device(household="edge"), request, now=clock.now, session=None))
+    assert spoke(speech(out), "crisis")
+    assert store.count_rows(hash_id("amzn1.ask.account.edge", salt="resilient-together")) == 0
 
 
 def test_recall_of_old_long_entries_stays_under_the_ssml_limit(

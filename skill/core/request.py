@@ -6,7 +6,8 @@ sent, yet a client can send anything (``recent`` null, a list, a number); a slot
 JSON ``null``; a string may hold a lone surrogate (JSON allows ``"\\ud800"``, UTF-8 does
 not). Each is made safe here, so no handler has to check: attributes of the wrong type
 are dropped (the conversation starts afresh), null slots are dropped, captured text is
-clipped to the capture limit (``skill.store.base.clip_text``), and lone surrogates in
+clipped to the slot limit (``MAX_SLOT_CHARS``; what is stored is clipped further, to
+the capture limit, by the store), and lone surrogates in
 any string the model holds become U+FFFD.
 
 The envelope dict is turned into ask-sdk-model objects directly (ask-sdk's serializer
@@ -27,6 +28,7 @@ from typing import Any
 
 from ask_sdk_core.serialize import DefaultSerializer
 
+from skill.constants import MAX_SLOT_CHARS, MAX_SLOT_SSML_CHARS
 from skill.store.base import clip_text
 
 # json.loads joins a valid surrogate pair into one character: what is left is lone.
@@ -98,7 +100,7 @@ def clean_slots(slots: object) -> dict[str, Any] | None:
         if value is not None and not isinstance(value, str):
             slot = {**slot, "value": None}
         elif isinstance(value, str):
-            slot = {**slot, "value": clip_text(value)}
+            slot = {**slot, "value": clip_text(value, MAX_SLOT_CHARS, MAX_SLOT_SSML_CHARS)}
         out[name] = slot
     return out
 

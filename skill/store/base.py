@@ -152,15 +152,18 @@ def once_marker(once: str) -> str:
     return "once." + hashlib.sha256(once.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
-def clip_text(text: str) -> str:
-    """Captured text cut (at a word, when there is one) to the project's limits:
-    :data:`MAX_CAPTURED_CHARS` characters and :data:`MAX_CAPTURED_SSML_CHARS` once
-    escaped for SSML. Applied when a slot is read and again when an entry is read back,
-    so entries stored before the limit existed are spoken short too."""
-    if len(text) <= MAX_CAPTURED_CHARS and len(_escaped(text)) <= MAX_CAPTURED_SSML_CHARS:
+def clip_text(
+    text: str, chars: int = MAX_CAPTURED_CHARS, ssml_chars: int = MAX_CAPTURED_SSML_CHARS
+) -> str:
+    """Text cut (at a word, when there is one) to ``chars`` characters and ``ssml_chars``
+    once escaped for SSML. By default the capture limits
+    (:data:`MAX_CAPTURED_CHARS`, :data:`MAX_CAPTURED_SSML_CHARS`): applied when an entry
+    is written and again when it is read back, so entries stored before the limit
+    existed are spoken short too. Slots are read with the larger slot limits."""
+    if len(text) <= chars and len(_escaped(text)) <= ssml_chars:
         return text
-    cut = text[:MAX_CAPTURED_CHARS]
-    while len(_escaped(cut)) > MAX_CAPTURED_SSML_CHARS:
+    cut = text[:chars]
+    while len(_escaped(cut)) > ssml_chars:
         cut = cut[: len(cut) - max(len(cut) // 8, 1)]
     # Mid-word? Back off to the last space, when the cut has one.
     if not text[len(cut) : len(cut) + 1].isspace() and " " in cut:

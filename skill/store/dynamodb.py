@@ -393,7 +393,7 @@ class DynamoStore:
             PK: {"S": household_pk(household)},
             SK: {"S": f"{entry_prefix(entry.kind)}{_iso(entry.at)}#{secrets.token_hex(4)}"},
             "kind": {"S": entry.kind},
-            "text": {"S": entry.text},
+            "text": {"S": clip_text(entry.text)},
             "at": {"S": _iso(entry.at)},
             "expires": {"S": _iso(entry.expires_at)},
             TTL_ATTRIBUTE: {"N": str(_epoch_ceil(entry.expires_at))},

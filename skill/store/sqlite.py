@@ -260,7 +260,7 @@ class SqliteStore:
                         _iso(entry.at),
                         _iso(entry.expires_at),
                         entry.person,
-                        entry.text,
+                        clip_text(entry.text),
                     ),
                 )
             conn.execute(
