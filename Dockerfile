@@ -33,5 +33,5 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \
     CMD ["python", "-c", "import sys, urllib.request; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4).status == 200 else 1)"]
 
 # Production mode: the skill id is required (every request's signature and skill id are
-# verified); the container refuses to start without it.
-CMD ["sh", "-c", ": \"${TOGETHER_SKILL_ID:?TOGETHER_SKILL_ID must be set}\"; exec gunicorn --bind 0.0.0.0:8000 --workers 2 --threads 4 --worker-class gthread 'skill.web.server:app()'"]
+# verified), and so is a secret salt; the container refuses to start without them.
+CMD ["sh", "-c", ": \"${TOGETHER_SKILL_ID:?TOGETHER_SKILL_ID must be set}\" \"${TOGETHER_ID_SALT:?TOGETHER_ID_SALT must be set (16+ random characters)}\"; exec gunicorn --bind 0.0.0.0:8000 --workers 2 --threads 2 --worker-class gthread 'skill.web.server:app()'"]

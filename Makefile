@@ -7,7 +7,7 @@ STORE  ?= sqlite:///$(CURDIR)/var/together.db
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: install run test lint format chat bench crisis-report models lambda-zip clean
+.PHONY: install run test lint format chat bench profile crisis-report models lambda-zip clean
 
 install: $(STAMP)
 
@@ -48,8 +48,14 @@ format: $(STAMP)
 test: lint
 	$(BIN)/pytest -q
 
-## make bench: turn latency, HTTP latency, verification cost and peak memory, against targets
+## make bench: the served skill (gunicorn, verification on) against a bare ask-sdk-core skill,
+## SQLite and DynamoDB (moto server), store calls per turn, cold import, RSS: one table.
+## Load from wrk (Debian's package, installed here when missing; bench only, not tests).
 bench: $(STAMP)
+	@command -v wrk >/dev/null 2>&1 || { \
+	  echo "make bench: installing wrk (apt-get)"; \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq wrk; \
+	  else sudo apt-get update -qq && sudo apt-get install -y -qq wrk; fi; }
 	$(BIN)/python bench/bench.py
 
 ## make crisis-report: the crisis sets (tuned and held out) in four places, every locale
@@ -59,6 +65,11 @@ crisis-report: $(STAMP)
 ## make models: rewrite the interaction models' parts generated from the crisis pack
 models: $(STAMP)
 	$(BIN)/together models --write
+
+## make profile: CPU per turn type of the skill and the baseline in process, and a
+## pyinstrument profile of the skill's POST /alexa
+profile: $(STAMP)
+	$(BIN)/python bench/profile.py
 
 ## make lambda-zip: the Lambda code for infra/template.yaml (build/resilient-together-<hash>.zip)
 lambda-zip: $(STAMP)

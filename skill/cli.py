@@ -1,6 +1,7 @@
 """``together``: serve the skill, or talk to it from a terminal.
 
     together serve   [--host 127.0.0.1] [--port 8000] [--dev] [--store URL] [--workers N]
+                     [--threads N]
     together chat    [--locale en-US] [--household NAME] [--person NAME] [--store URL]
                      [--now ISO8601] [--timezone TZ] [--device voice|screen]
     together say     [same options] [--json] UTTERANCE [UTTERANCE ...]
@@ -23,12 +24,13 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from skill.errors import ConfigError, TogetherError
 from skill.runtime import Settings, build_skill, utc_now
 
 LOOPBACK_NAMES = {"localhost"}
 
 
-class UsageError(Exception):
+class UsageError(TogetherError):
     """A command-line mistake: printed without a traceback, exit status 2."""
 
 
@@ -226,12 +228,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
             f"Listening on {args.host}:{args.port} only. ***",
             file=sys.stderr,
         )
-    elif not settings.skill_id:
-        raise UsageError(
-            "production mode needs the skill id: set TOGETHER_SKILL_ID "
-            "(or use --dev on loopback to try it locally)"
-        )
-    return serve(settings, host=args.host, port=args.port, workers=args.workers)
+    else:
+        try:
+            settings.check_production()
+        except ConfigError as exc:
+            raise UsageError(f"{exc} (or use --dev on loopback to try it locally)") from exc
+    return serve(
+        settings, host=args.host, port=args.port, workers=args.workers, threads=args.threads
+    )
 
 
 def _talk_options(parser: argparse.ArgumentParser) -> None:
@@ -253,7 +257,8 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--dev", action="store_true", help="no signature checks; loopback only")
     serve.add_argument("--store", default=None)
-    serve.add_argument("--workers", type=int, default=2)
+    serve.add_argument("--workers", type=int, default=None, help="gunicorn workers")
+    serve.add_argument("--threads", type=int, default=None, help="threads per worker")
     serve.set_defaults(func=cmd_serve)
 
     chat = sub.add_parser("chat", help="talk to the skill in a terminal")

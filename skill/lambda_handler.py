@@ -2,7 +2,8 @@
 
 The Lambda trigger is guarded by AWS with the skill id, so there is no HTTP signature to
 check here; the body and applicationId checks of the web verifier still run, so a
-request for another skill is refused. ``TOGETHER_SKILL_ID`` is required.
+request for another skill is refused. ``TOGETHER_SKILL_ID`` and ``TOGETHER_ID_SALT``
+are required.
 
 Handler: ``skill.lambda_handler.handler``.
 """
@@ -14,11 +15,12 @@ import json
 from typing import Any
 
 from skill.core.skill import Skill
+from skill.errors import TogetherError
 from skill.runtime import Settings, build_skill
 from skill.web.verify import AlexaVerifier, VerificationError
 
 
-class RefusedRequest(Exception):
+class RefusedRequest(TogetherError):
     """The event is not a request for this skill; Lambda reports it as an error."""
 
 
@@ -27,8 +29,7 @@ class RefusedRequest(Exception):
 @functools.cache
 def _build() -> tuple[Skill, AlexaVerifier]:
     settings = Settings.from_env()
-    if not settings.skill_id:
-        raise RuntimeError("TOGETHER_SKILL_ID must be set for the Lambda handler")
+    settings.check_production()  # the skill id and a secret salt (ConfigError otherwise)
     verifier = AlexaVerifier(settings.skill_id, check_signature=False, check_timestamp=False)
     return build_skill(settings), verifier
 

@@ -59,6 +59,7 @@ from json.decoder import scanstring  # type: ignore[attr-defined]
 from pathlib import Path
 from typing import Any
 
+from skill.constants import MODELS_DIR as MODELS_DIR
 from skill.content import (
     CONTENT_DIR,
     Breathing,
@@ -71,7 +72,6 @@ from skill.core import breathing as br
 from skill.core.ssml import MAX_BREAK_S, MAX_SSML_CHARS, Markup, Voice, breaks
 
 ROOT = Path(__file__).resolve().parents[1]
-MODELS_DIR = ROOT / "interaction_models"
 REFERENCE_LOCALE = "en-US"
 
 ERROR = "error"

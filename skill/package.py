@@ -36,6 +36,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from skill.content import CONTENT_DIR, load
+from skill.errors import TogetherError
 from skill.lint import MODELS_DIR
 
 MANIFEST_DATA = Path(__file__).resolve().parent / "skill_manifest.json"
@@ -47,7 +48,7 @@ MAX_EXAMPLE_PHRASES = 3
 MAX_KEYWORDS = 30
 
 
-class PackageError(ValueError):
+class PackageError(TogetherError, ValueError):
     """The listing would not pass: a missing word, a phrase the model does not resolve."""
 
 

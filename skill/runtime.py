@@ -6,7 +6,8 @@ Environment variables (all optional):
 * ``TOGETHER_STORE``: store URL, ``sqlite:///PATH`` (default: the user's data directory)
 * ``TOGETHER_SKILL_ID``: the skill's application id; requests for any other are refused
 * ``TOGETHER_DEV``: ``1`` for dev mode (no signature or timestamp checks, loopback only)
-* ``TOGETHER_ID_SALT``: salt for the one-way hashes of Alexa ids
+* ``TOGETHER_ID_SALT``: salt for the one-way hashes of Alexa ids (required in
+  production: at least 16 characters, not the development salt in the source)
 * ``TOGETHER_RETENTION_DAYS``: how long gratitudes and wins are kept (default 90)
 """
 
@@ -35,8 +36,18 @@ from ask_sdk_model.services import (
     ServiceClientFactory,
 )
 
+from skill.constants import (
+    DEV_SALT,
+    ENV_DEV,
+    ENV_RETENTION_DAYS,
+    ENV_SALT,
+    ENV_SKILL_ID,
+    ENV_STORE,
+    MIN_SALT_CHARS,
+)
 from skill.core.skill import Skill
 from skill.core.turn import Services
+from skill.errors import ConfigError
 from skill.store import HouseholdStore, default_store_url, open_store
 
 log = logging.getLogger("skill.runtime")
@@ -55,21 +66,40 @@ class Settings:
     store_url: str
     skill_id: str | None = None
     dev: bool = False
-    salt: str = "resilient-together"
+    salt: str = DEV_SALT
     retention_days: int = 90
 
     @classmethod
     def from_env(cls, **overrides: Any) -> Settings:
         env = os.environ
+        try:
+            retention = int(env.get(ENV_RETENTION_DAYS) or 90)
+        except ValueError as exc:
+            raise ConfigError(f"{ENV_RETENTION_DAYS} must be a whole number of days") from exc
         values: dict[str, Any] = {
-            "store_url": env.get("TOGETHER_STORE") or default_store_url(),
-            "skill_id": env.get("TOGETHER_SKILL_ID") or None,
-            "dev": _truthy(env.get("TOGETHER_DEV")),
-            "salt": env.get("TOGETHER_ID_SALT") or "resilient-together",
-            "retention_days": int(env.get("TOGETHER_RETENTION_DAYS") or 90),
+            "store_url": env.get(ENV_STORE) or default_store_url(),
+            "skill_id": env.get(ENV_SKILL_ID) or None,
+            "dev": _truthy(env.get(ENV_DEV)),
+            "salt": env.get(ENV_SALT) or DEV_SALT,
+            "retention_days": retention,
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
+
+    def check_production(self) -> None:
+        """Refuse to serve Alexa for real without a skill id and a secret salt.
+
+        The development salt is in the source, so hashes made with it are as good as
+        raw ids to anyone who has the code: production needs its own, long enough not
+        to be guessed (:data:`MIN_SALT_CHARS`)."""
+        if not self.skill_id:
+            raise ConfigError(f"production mode needs the skill id: set {ENV_SKILL_ID}")
+        if self.salt == DEV_SALT or len(self.salt) < MIN_SALT_CHARS:
+            raise ConfigError(
+                f"production mode needs a secret salt: set {ENV_SALT} to at least "
+                f"{MIN_SALT_CHARS} random characters (e.g. openssl rand -hex 32), "
+                "and never change it after launch"
+            )
 
 
 def utc_now() -> datetime:

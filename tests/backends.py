@@ -2,8 +2,12 @@
 
 * ``sqlite``: a SQLite file in the test's tmp dir;
 * ``moto``: DynamoDB on moto in-process (``mock_aws``: no socket at all);
-* ``moto-server``: DynamoDB through a ``ThreadedMotoServer`` on 127.0.0.1 (a random
-  port), over real HTTP with the production client configuration.
+* ``moto-server``: DynamoDB through a :class:`SerialisedMotoServer` on 127.0.0.1 (a
+  random port), over real HTTP with the production client configuration. It handles one
+  request at a time (a lock around moto's WSGI app), as DynamoDB applies each request
+  atomically; moto alone is not atomic under concurrent requests (an ``ADD`` can be
+  lost, a transaction can raise "dictionary changed size during iteration"), so without
+  the lock concurrency tests would pass or fail by chance instead of by the skill.
 
 A :class:`Spec` is picklable, so a spawned process can open the same store (SQLite and
 moto-server only: moto in-process lives in one process). Nothing here can reach AWS:
@@ -26,10 +30,10 @@ from typing import Any
 import pytest
 from moto import mock_aws
 from moto.core.responses import BaseResponse
-from moto.server import ThreadedMotoServer
 
 from skill.store.base import HouseholdStore
 from skill.store.dynamodb import DynamoStore, create_table, make_client
+from skill.store.moto_server import SerialisedMotoServer
 from skill.store.sqlite import SqliteStore
 
 BACKENDS = ("sqlite", "moto", "moto-server")
@@ -59,9 +63,10 @@ _MOTO_LOCK = threading.RLock()
 
 @contextmanager
 def serialised_moto() -> Iterator[None]:
-    """Handle one moto request at a time, as DynamoDB serialises writes to one item.
+    """Handle one in-process moto request at a time (``mock_aws``), as DynamoDB does.
 
-    moto is not thread-safe: ``transact_write_items`` deep-copies the table while another
+    The loopback server has its own lock (:class:`SerialisedMotoServer`). moto is not
+    thread-safe: ``transact_write_items`` deep-copies the table while another
     thread's request changes it ("RuntimeError: dictionary changed size during
     iteration"), and its read-modify-write of ``ADD`` can interleave. Both backends
     (in-process and the server thread) dispatch through ``BaseResponse._dispatch``.
@@ -79,8 +84,8 @@ def serialised_moto() -> Iterator[None]:
         BaseResponse._dispatch = original  # type: ignore[method-assign]
 
 
-def start_moto_server() -> tuple[ThreadedMotoServer, str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+def start_moto_server() -> tuple[SerialisedMotoServer, str]:
+    server = SerialisedMotoServer()
     server.start()
     host, port = server.get_host_and_port()
     return server, f"http://{host}:{port}"
@@ -110,8 +115,7 @@ def open_spec(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> I
         url: str = request.getfixturevalue("moto_server")
         client = make_client(endpoint_url=url)
         create_table(client, table)
-        with serialised_moto():
-            yield Spec("moto-server", table=table, endpoint=url)
+        yield Spec("moto-server", table=table, endpoint=url)
         client.delete_table(TableName=table)
         client.close()
     else:  # pragma: no cover

@@ -19,6 +19,8 @@ from skill.store.sqlite import SqliteStore
 from tests.backends import BACKENDS, Spec, moto_server_url, open_spec
 
 FIXTURES = Path(__file__).parent / "fixtures" / "alexa-requests"
+#: A production-grade salt for tests that run the production shells.
+PROD_SALT = "test-salt-0123456789abcdef"
 
 
 @pytest.fixture(autouse=True)
@@ -31,6 +33,7 @@ def _no_real_aws(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("TOGETHER_STORE", raising=False)
     monkeypatch.delenv("TOGETHER_SKILL_ID", raising=False)
     monkeypatch.delenv("TOGETHER_DEV", raising=False)
+    monkeypatch.delenv("TOGETHER_ID_SALT", raising=False)
 
 
 class Clock:

@@ -108,6 +108,29 @@ def test_serve_production_needs_a_skill_id(capsys: pytest.CaptureFixture[str]) -
     assert "TOGETHER_SKILL_ID" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("salt", [None, "resilient-together", "fifteen-chars15"])
+def test_serve_production_needs_a_secret_salt(
+    salt: str | None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Unset, the public development salt, or under 16 characters: refused at start."""
+    monkeypatch.setenv("TOGETHER_SKILL_ID", "amzn1.ask.skill.abc")
+    if salt is not None:
+        monkeypatch.setenv("TOGETHER_ID_SALT", salt)
+    assert main(["serve", "--host", "127.0.0.1"]) == 2
+    assert "TOGETHER_ID_SALT" in capsys.readouterr().err
+
+
+def test_the_gunicorn_app_factory_refuses_production_without_a_salt(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from skill.errors import ConfigError
+    from skill.web import server
+
+    monkeypatch.setenv("TOGETHER_SKILL_ID", "amzn1.ask.skill.abc")
+    with pytest.raises(ConfigError, match="TOGETHER_ID_SALT"):
+        server.app()
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -29,9 +29,11 @@ from cfnlint.api import lint_file  # type: ignore[import-untyped]
 from cfnlint.decode import decode_str  # type: ignore[import-untyped]
 from moto import mock_aws
 
+from skill.errors import ConfigError
 from skill.store import Change, Entry, hash_id
 from skill.store.dynamodb import PK, SK, TTL_ATTRIBUTE, DynamoStore
 from skill.web import lambda_http
+from tests.conftest import PROD_SALT
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = ROOT / "infra" / "template.yaml"
@@ -47,7 +49,6 @@ STORE_ACTIONS = {
     "dynamodb:PutItem",
     "dynamodb:Query",
     "dynamodb:BatchWriteItem",
-    "dynamodb:DescribeTable",
 }
 KEY_ACTIONS = {"kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"}
 # X-Ray has no resource-level permissions: the only statement allowed on "*".
@@ -258,8 +259,10 @@ def test_function_runs_the_flask_app_in_production(template: dict[str, Any]) -> 
     assert variables["TOGETHER_SKILL_ID"] == {"Ref": "SkillId"}
     assert "TOGETHER_DEV" not in variables
     # Every variable is one the settings read.
-    runtime_source = (ROOT / "skill" / "runtime.py").read_text()
-    assert all(f'"{name}"' in runtime_source for name in variables)
+    from skill import constants
+
+    read = {value for name, value in vars(constants).items() if name.startswith("ENV_")}
+    assert set(variables) <= read
 
     params = template["Parameters"]
     assert re.fullmatch(params["SkillId"]["AllowedPattern"], SKILL_ID)
@@ -374,7 +377,9 @@ def test_the_store_contract_runs_on_the_table_the_stack_made(stack: dict[str, st
         store.erase(household)
         assert store.read(household).attrs == {}
         assert store.entries(household, "gratitude", now=now, limit=5) == []
-        assert client.scan(TableName=table)["Count"] == 0
+        # Only the health probe's item is left (ping writes it).
+        left = client.scan(TableName=table)["Items"]
+        assert [item[PK]["S"] for item in left] == ["HEALTH"]
     finally:
         store.close()
         client.close()
@@ -433,6 +438,7 @@ def test_lambda_handler_answers_health(
 ) -> None:
     monkeypatch.setenv("TOGETHER_STORE", f"sqlite:///{tmp_path / 'together.db'}")
     monkeypatch.setenv("TOGETHER_SKILL_ID", SKILL_ID)
+    monkeypatch.setenv("TOGETHER_ID_SALT", PROD_SALT)
     response = lambda_http.handler(http_api_event("GET", "/healthz"), None)
     assert response["statusCode"] == 200
     assert json.loads(response["body"]) == {"status": "ok"}
@@ -444,6 +450,7 @@ def test_lambda_handler_verifies_alexa_signatures(
 ) -> None:
     monkeypatch.setenv("TOGETHER_STORE", f"sqlite:///{tmp_path / 'together.db'}")
     monkeypatch.setenv("TOGETHER_SKILL_ID", SKILL_ID)
+    monkeypatch.setenv("TOGETHER_ID_SALT", PROD_SALT)
     monkeypatch.setenv("TOGETHER_DEV", "1")  # ignored: the Lambda host is production only
     body = json.dumps({"version": "1.0", "request": {"type": "LaunchRequest"}})
     event = http_api_event("POST", "/alexa", body, {"content-type": "application/json"})
@@ -456,8 +463,18 @@ def test_lambda_handler_requires_the_skill_id(
     fresh_handler: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("TOGETHER_STORE", f"sqlite:///{tmp_path / 'together.db'}")
-    with pytest.raises(RuntimeError, match="TOGETHER_SKILL_ID"):
+    with pytest.raises(ConfigError, match="TOGETHER_SKILL_ID"):
         lambda_http.handler(http_api_event("GET", "/healthz"), None)
+    lambda_http.reset()
+    monkeypatch.setenv("TOGETHER_SKILL_ID", SKILL_ID)
+    for salt in (None, "resilient-together", "short-salt"):
+        if salt is None:
+            monkeypatch.delenv("TOGETHER_ID_SALT", raising=False)
+        else:
+            monkeypatch.setenv("TOGETHER_ID_SALT", salt)
+        with pytest.raises(ConfigError, match="TOGETHER_ID_SALT"):
+            lambda_http.handler(http_api_event("GET", "/healthz"), None)
+        lambda_http.reset()
 
 
 def test_lambda_handler_checks_health_of_the_stack_table(
@@ -465,6 +482,7 @@ def test_lambda_handler_checks_health_of_the_stack_table(
 ) -> None:
     monkeypatch.setenv("TOGETHER_STORE", f"dynamodb://{stack['TableName']}")
     monkeypatch.setenv("TOGETHER_SKILL_ID", SKILL_ID)
+    monkeypatch.setenv("TOGETHER_ID_SALT", PROD_SALT)
     response = lambda_http.handler(http_api_event("GET", "/healthz"), None)
     assert response["statusCode"] == 200, response
 
@@ -498,9 +516,10 @@ def test_dockerfile_runs_production_gunicorn_as_non_root() -> None:
     assert "urllib.request" in health and "/healthz" in health and "curl" not in health
     (cmd,) = values["CMD"]
     command = " ".join(json.loads(cmd))
-    assert "gunicorn --bind 0.0.0.0:8000 --workers 2 --threads 4 --worker-class gthread" in command
+    assert "gunicorn --bind 0.0.0.0:8000 --workers 2 --threads 2 --worker-class gthread" in command
     assert "'skill.web.server:app()'" in command
     assert "${TOGETHER_SKILL_ID:?" in command  # refuses to start without the skill id
+    assert "${TOGETHER_ID_SALT:?" in command  # ... and without a salt of its own
     assert not any("TOGETHER_DEV" in r for r in values.get("ENV", []))
 
 

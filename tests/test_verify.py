@@ -7,6 +7,7 @@ import json
 import logging
 import pickle
 import threading
+import time
 import urllib.error
 import urllib.request
 from datetime import UTC, datetime, timedelta
@@ -458,6 +459,45 @@ def test_default_fetcher(monkeypatch: pytest.MonkeyPatch) -> None:
 
     opener.data = urllib.error.URLError("timed out")
     assert _reason(lambda: default_fetcher(GOOD_URL)) == "cert_fetch"
+
+
+class _Trickle(io.RawIOBase):
+    """A certificate server that answers one byte every ``every`` seconds."""
+
+    def __init__(self, every: float) -> None:
+        self.every = every
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        time.sleep(self.every)
+        buffer[0] = ord("-")
+        return 1
+
+
+class _TrickleOpener:
+    def __init__(self, every: float, stall_open: float = 0.0) -> None:
+        self.every, self.stall_open = every, stall_open
+
+    def open(self, request: urllib.request.Request, timeout: float) -> Any:
+        time.sleep(self.stall_open)
+        return io.BufferedReader(_Trickle(self.every), buffer_size=1)
+
+
+@pytest.mark.parametrize(
+    ("every", "stall_open"), [(0.05, 0.0), (0.0, 2.0)], ids=["trickled-body", "stalled-headers"]
+)
+def test_default_fetcher_has_an_overall_deadline(
+    monkeypatch: pytest.MonkeyPatch, every: float, stall_open: float
+) -> None:
+    """Each read arrives well inside the per-read timeout, yet the download as a whole
+    is cut at the overall deadline (before: a trickling server held a request 18 s)."""
+    monkeypatch.setattr(verify_mod, "FETCH_DEADLINE_SECONDS", 0.5)
+    monkeypatch.setattr(verify_mod, "_build_opener", lambda: _TrickleOpener(every, stall_open))
+    started = time.monotonic()
+    assert _reason(lambda: default_fetcher(GOOD_URL)) == "cert_fetch"
+    assert time.monotonic() - started < 1.0
 
 
 def test_default_fetcher_does_not_follow_redirects() -> None:

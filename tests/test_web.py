@@ -17,13 +17,14 @@ from hypothesis import strategies as st
 
 from skill.core.skill import Skill
 from skill.core.turn import Services
+from skill.errors import ConfigError
 from skill.runtime import Settings
 from skill.sim.envelope import Device
 from skill.sim.session import Conversation
 from skill.store.sqlite import SqliteStore
 from skill.web.app import create_app
 from tests.certs import NOW, SKILL_ID, TestPKI, make_envelope
-from tests.conftest import Clock, Zone, fixture_envelope
+from tests.conftest import PROD_SALT, Clock, Zone, fixture_envelope
 from tests.helpers import spoke
 from tests.verify_cases import CASES
 
@@ -254,6 +255,7 @@ def test_lambda_handler_invokes_the_skill_and_checks_the_application_id(
     from skill import lambda_handler
 
     monkeypatch.setenv("TOGETHER_SKILL_ID", "amzn1.ask.skill.00000000-0000-0000-0000-000000000000")
+    monkeypatch.setenv("TOGETHER_ID_SALT", PROD_SALT)
     monkeypatch.setenv("TOGETHER_STORE", f"sqlite:///{tmp_path / 'lambda.db'}")
     lambda_handler.reset()
     out = lambda_handler.handler(fixture_envelope("launch-echo.json"))
@@ -265,6 +267,6 @@ def test_lambda_handler_invokes_the_skill_and_checks_the_application_id(
         lambda_handler.handler(other)
     monkeypatch.delenv("TOGETHER_SKILL_ID")
     lambda_handler.reset()
-    with pytest.raises(RuntimeError, match="TOGETHER_SKILL_ID"):
+    with pytest.raises(ConfigError, match="TOGETHER_SKILL_ID"):
         lambda_handler.handler(fixture_envelope("launch-echo.json"))
     lambda_handler.reset()

@@ -18,6 +18,7 @@ from typing import Any
 
 from skill.content.keys import SPEECH_KEYS, WORD_KEYS
 from skill.core import screen as sc
+from skill.errors import TogetherError
 
 CONTENT_DIR = Path(__file__).resolve().parent
 THEMES = ("empathy", "communication", "support", "selfcare", "help", "progress")
@@ -31,7 +32,7 @@ _ALLOWED_TAG = re.compile(
 )
 
 
-class ContentError(ValueError):
+class ContentError(TogetherError, ValueError):
     """A content file breaks the contract (missing key, unknown slot, bad markup)."""
 
 

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ask_sdk_model import RequestEnvelope
 
+from skill.constants import DEV_SALT
 from skill.content import Content
 from skill.core.screen import Verdict
 from skill.core.ssml import Voice
@@ -44,7 +45,7 @@ class Services:
     clock: Callable[[], datetime]
     # The device's IANA time zone (Alexa settings API in production), or None.
     zone: Callable[[RequestEnvelope], str | None] = _no_zone
-    salt: str = "resilient-together"
+    salt: str = DEV_SALT
     retention_days: int = 90
     # Variety: a Random per turn, seeded from the request id (tests get repeatable runs).
     rng: Callable[[str], random.Random] = _seeded
@@ -60,6 +61,7 @@ class Turn:
     rng: random.Random
     voice: Voice = field(init=False)
     route: str | None = None  # the handler that took the turn (for logs)
+    writes: int = field(default=0, init=False)  # writes applied so far in this turn
 
     def __post_init__(self) -> None:
         recent = self.session.setdefault("recent", {})
@@ -125,10 +127,24 @@ class Turn:
             if change is None or change.is_empty():
                 return snap
             try:
-                return self.services.store.apply(self.household, change, now=self.now, base=snap)
+                after = self.services.store.apply(
+                    self.household, change, now=self.now, base=snap, once=self.once_key()
+                )
             except Conflict:
                 snap = self.services.store.read(self.household)
+            else:
+                self.writes += 1
+                return after
         raise Conflict("gave up after repeated conflicts")
+
+    def once_key(self) -> str | None:
+        """This write's key for the store's at-most-once rule: the Alexa request id and
+        the write's number in the turn. A retried or replayed request makes the same
+        writes in the same order, so each is applied once."""
+        request_id = getattr(self.envelope.request, "request_id", None)
+        if not isinstance(request_id, str) or not request_id:
+            return None
+        return f"{request_id}#{self.writes}"
 
     # -- words ------------------------------------------------------------------
     @cached_property

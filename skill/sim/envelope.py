@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-SIM_SKILL_ID = "amzn1.ask.skill.00000000-0000-0000-0000-000000000000"
+from skill.constants import SIM_SKILL_ID as SIM_SKILL_ID
 
 
 @dataclass

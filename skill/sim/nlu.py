@@ -31,6 +31,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from skill.constants import MODELS_DIR, SIM_SKILL_ID
+
 __all__ = [
     "BUILTIN_PHRASES",
     "DEFAULT_SKILL_ID",
@@ -49,7 +51,7 @@ __all__ = [
     "split_invocation",
 ]
 
-DEFAULT_SKILL_ID = "amzn1.ask.skill.00000000-0000-0000-0000-000000000000"
+DEFAULT_SKILL_ID = SIM_SKILL_ID
 ER_MATCH = "ER_SUCCESS_MATCH"
 ER_NO_MATCH = "ER_SUCCESS_NO_MATCH"
 FALLBACK_INTENT = "AMAZON.FallbackIntent"
@@ -1041,7 +1043,7 @@ class Nlu:
     def for_locale(cls, locale: str, models_dir: Path | None = None) -> Nlu:
         """The model for locale (interaction_models/<locale>.json), or en-US's when the
         locale has none."""
-        directory = models_dir or Path(__file__).resolve().parents[2] / "interaction_models"
+        directory = models_dir or MODELS_DIR
         path = directory / f"{locale}.json"
         if not path.is_file():
             path = directory / "en-US.json"

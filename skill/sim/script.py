@@ -31,6 +31,7 @@ from typing import Any
 
 import yaml
 
+from skill.constants import DEV_SALT
 from skill.content import load
 from skill.core.skill import Skill
 from skill.sim.envelope import Device
@@ -39,7 +40,7 @@ from skill.store.base import Snapshot, hash_id
 
 DEFAULT_NOW = datetime(2026, 11, 25, 18, 0, tzinfo=UTC)
 DEFAULT_HOUSEHOLD = "test"
-SALT = "resilient-together"
+SALT = DEV_SALT
 ENTRY_LIMIT = 100
 
 EXPECT_KEYS = frozenset(

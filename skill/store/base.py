@@ -12,7 +12,10 @@ in one atomic step:
 * ``expect``: attribute -> the value it must still have (``None``: absent). When it no
   longer holds, nothing at all is written and :class:`Conflict` is raised; the core
   re-reads and recomputes (bounded retry);
-* ``entry``: one gratitude or win appended, written in the same atomic step.
+* ``entry``: one gratitude or win appended, written in the same atomic step;
+* ``once``: a key (the Alexa request id and the write's number in the turn): a change
+  whose key was already applied is not applied again, and the answer is the profile as
+  it is (so a retried or replayed request is answered as if it had just succeeded).
 
 Attribute names are plain strings with dots (``count.win``, ``day.2026-11-25.win``,
 ``streak.current``); values are ``int`` or ``str``. Household and person keys are
@@ -26,11 +29,23 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
+from xml.sax.saxutils import escape as _xml_escape
+
+from skill.constants import MAX_CAPTURED_CHARS, MAX_CAPTURED_SSML_CHARS
+from skill.errors import TogetherError
 
 Value = int | str
 
+#: How long a store remembers that a ``once`` key was applied. The verifier refuses a
+#: request more than 150 s old, a skill event more than an hour old; botocore's retries
+#: happen within seconds. So a key older than this can never come again.
+ONCE_KEEP_S = 3900
+#: At most this many keys per household are kept (a household makes a few writes an
+#: hour; the bound keeps the DynamoDB profile item small whatever happens).
+ONCE_KEEP_MAX = 32
 
-class StoreError(Exception):
+
+class StoreError(TogetherError):
     """The store could not do what was asked (unreachable, timed out, throttled)."""
 
 
@@ -68,6 +83,9 @@ class Snapshot:
     """A household's profile as read at one moment."""
 
     attrs: Mapping[str, Value]
+    # ``once`` markers seen with the profile (marker -> epoch seconds), for backends that
+    # keep them in the profile item and prune them on the next write (DynamoDB).
+    markers: Mapping[str, int] = field(default_factory=dict, compare=False)
 
     def int(self, name: str) -> int:
         value = self.attrs.get(name, 0)
@@ -86,9 +104,18 @@ class HouseholdStore(Protocol):
         ...
 
     def apply(
-        self, household: str, change: Change, *, now: datetime, base: Snapshot | None = None
+        self,
+        household: str,
+        change: Change,
+        *,
+        now: datetime,
+        base: Snapshot | None = None,
+        once: str | None = None,
     ) -> Snapshot:
         """Apply ``change`` atomically and return the profile after it.
+
+        ``once``: apply at most once per key (kept :data:`ONCE_KEEP_S` seconds). When the
+        key was already applied nothing is written and the current profile is returned.
 
         ``base`` is the snapshot the change was computed from. A backend that cannot read
         the profile back in the same write (DynamoDB's TransactWriteItems returns no
@@ -118,6 +145,34 @@ def hash_id(raw: str, *, salt: str) -> str:
     """A one-way key for an Alexa id (userId or personId): 32 hex characters."""
     digest = hashlib.sha256(f"{salt}\x00{raw}".encode()).hexdigest()
     return digest[:32]
+
+
+def once_marker(once: str) -> str:
+    """The short name a store keeps for a ``once`` key (16 hex of its SHA-256)."""
+    return "once." + hashlib.sha256(once.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
+def clip_text(
+    text: str, chars: int = MAX_CAPTURED_CHARS, ssml_chars: int = MAX_CAPTURED_SSML_CHARS
+) -> str:
+    """Text cut (at a word, when there is one) to ``chars`` characters and ``ssml_chars``
+    once escaped for SSML. By default the capture limits
+    (:data:`MAX_CAPTURED_CHARS`, :data:`MAX_CAPTURED_SSML_CHARS`): applied when an entry
+    is written and again when it is read back, so entries stored before the limit
+    existed are spoken short too. Slots are read with the larger slot limits."""
+    if len(text) <= chars and len(_escaped(text)) <= ssml_chars:
+        return text
+    cut = text[:chars]
+    while len(_escaped(cut)) > ssml_chars:
+        cut = cut[: len(cut) - max(len(cut) // 8, 1)]
+    # Mid-word? Back off to the last space, when the cut has one.
+    if not text[len(cut) : len(cut) + 1].isspace() and " " in cut:
+        cut = cut[: cut.rfind(" ")]
+    return cut.rstrip()
+
+
+def _escaped(text: str) -> str:
+    return _xml_escape(text, {'"': "&quot;", "'": "&apos;"})
 
 
 def check_expect(attrs: Mapping[str, Value], expect: Mapping[str, Value | None]) -> bool:

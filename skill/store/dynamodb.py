@@ -34,13 +34,17 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from skill.store.base import (
+    ONCE_KEEP_MAX,
+    ONCE_KEEP_S,
     Change,
     Conflict,
     Entry,
     Snapshot,
     StoreError,
     Value,
+    clip_text,
     merged,
+    once_marker,
 )
 
 if TYPE_CHECKING:
@@ -58,6 +62,10 @@ TTL_ATTRIBUTE = "expires_at"
 VERSION = "version"
 PROFILE_SK = "PROFILE"
 _KEYS = frozenset({PK, SK, VERSION})
+# Applied ``once`` markers live in the profile item as ``once.<16 hex>`` = epoch seconds.
+MARKER_PREFIX = "once."
+# /healthz writes this item (one WRU) to prove the table takes writes.
+HEALTH_KEY = {PK: {"S": "HEALTH"}, SK: {"S": "PROBE"}}
 
 # Alexa waits about 8 s for an answer, and a failing store must still leave time for the
 # spoken apology. Each attempt may spend 1 s connecting and 1 s waiting for a reply
@@ -163,14 +171,31 @@ def _decode(raw: Mapping[str, Any]) -> Value | None:
 
 
 def _profile(item: Mapping[str, Any]) -> dict[str, Value]:
+    return _snapshot(item).attrs  # type: ignore[return-value]
+
+
+def _snapshot(item: Mapping[str, Any]) -> Snapshot:
+    """A profile item as a Snapshot: keys stripped, ``once`` markers set apart."""
     attrs: dict[str, Value] = {}
+    markers: dict[str, int] = {}
     for name, raw in item.items():
         if name in _KEYS:
             continue
         value = _decode(raw)
-        if value is not None:
+        if value is None:
+            continue
+        if name.startswith(MARKER_PREFIX):
+            markers[name] = value if isinstance(value, int) else 0
+        else:
             attrs[name] = value
-    return attrs
+    return Snapshot(attrs, markers)
+
+
+def _stale_markers(markers: Mapping[str, int], now: int) -> list[str]:
+    """Markers the next write removes: too old, or beyond the newest ones kept."""
+    newest = sorted(markers, key=lambda m: markers[m], reverse=True)
+    kept = set(newest[: ONCE_KEEP_MAX - 1])
+    return [m for m in newest if m not in kept or markers[m] < now - ONCE_KEEP_S]
 
 
 def household_pk(household: str) -> str:
@@ -203,22 +228,32 @@ class _Expression:
         return placeholder
 
 
-def _update_parts(change: Change) -> tuple[str, str | None, _Expression]:
-    """The UpdateExpression and ConditionExpression of one change."""
+def _update_parts(
+    change: Change, *, marker: str | None = None, stamp: int = 0, prune: Sequence[str] = ()
+) -> tuple[str, str | None, _Expression]:
+    """The UpdateExpression and ConditionExpression of one change.
+
+    With a ``marker``: ``SET marker = stamp`` under ``attribute_not_exists(marker)``, and
+    the ``prune`` markers removed, in the same UpdateItem."""
     for name in (*change.add, *change.set, *change.remove, *change.expect):
-        if name in _KEYS:
+        if name in _KEYS or name.startswith(MARKER_PREFIX):
             raise ValueError(f"reserved attribute name {name!r}")
     expr = _Expression()
     clauses: list[str] = []
-    if change.set:
-        sets = [f"{expr.name(n)} = {expr.value(v)}" for n, v in change.set.items()]
+    sets = [f"{expr.name(n)} = {expr.value(v)}" for n, v in change.set.items()]
+    if marker is not None:
+        sets.append(f"{expr.name(marker)} = {expr.value(stamp)}")
+    if sets:
         clauses.append("SET " + ", ".join(sets))
     adds = [f"{expr.name(n)} {expr.value(v)}" for n, v in change.add.items()]
     adds.append(f"{expr.name(VERSION)} {expr.value(1)}")
     clauses.append("ADD " + ", ".join(adds))
-    if change.remove:
-        clauses.append("REMOVE " + ", ".join(expr.name(n) for n in change.remove))
+    removes = [*change.remove, *(m for m in prune if m != marker)]
+    if removes:
+        clauses.append("REMOVE " + ", ".join(expr.name(n) for n in removes))
     conditions = []
+    if marker is not None:
+        conditions.append(f"attribute_not_exists({expr.name(marker)})")
     for name, expected in change.expect.items():
         if expected is None:
             conditions.append(f"attribute_not_exists({expr.name(name)})")
@@ -246,6 +281,28 @@ def _is_conflict(exc: ClientError) -> bool:
     return False
 
 
+def _failed_item(exc: ClientError) -> Mapping[str, Any]:
+    """The item a failed condition handed back (``ReturnValuesOnConditionCheckFailure``):
+    the error's ``Item`` for UpdateItem, the profile update's reason for a transaction."""
+    item = exc.response.get("Item")
+    if isinstance(item, Mapping):
+        return item
+    reasons = exc.response.get("CancellationReasons") or []
+    if reasons and isinstance(reasons[0], Mapping):
+        first = reasons[0].get("Item")
+        if isinstance(first, Mapping):
+            return first
+    return {}
+
+
+class _Applied(Exception):  # control flow inside apply, never escapes
+    """The write's ``once`` marker is already on the profile."""
+
+    def __init__(self, snapshot: Snapshot) -> None:
+        super().__init__("already applied")
+        self.snapshot = snapshot
+
+
 class DynamoStore:
     """HouseholdStore on one DynamoDB table. The store owns (and closes) the client."""
 
@@ -255,12 +312,17 @@ class DynamoStore:
 
     # -- plumbing -----------------------------------------------------------------
     @contextmanager
-    def _errors(self) -> Iterator[None]:
+    def _errors(self, marker: str | None = None) -> Iterator[None]:
         try:
             yield
         except ClientError as exc:
             code = exc.response.get("Error", {}).get("Code", "ClientError")
             if _is_conflict(exc):
+                old = _failed_item(exc)
+                if marker is not None and marker in old:
+                    # Already applied: botocore retried a write whose answer was lost, or
+                    # Alexa's request came again. The profile as it is is the answer.
+                    raise _Applied(_snapshot(old)) from exc
                 raise Conflict(f"dynamodb: {code}") from exc
             raise StoreError(f"dynamodb: {code}") from exc
         except BotoCoreError as exc:  # timeouts, connection errors, bad responses
@@ -275,35 +337,42 @@ class DynamoStore:
             response = self.client.get_item(
                 TableName=self.table, Key=self._key(household), ConsistentRead=True
             )
-        return Snapshot(_profile(response.get("Item", {})))
+        return _snapshot(response.get("Item", {}))
 
     def apply(
-        self, household: str, change: Change, *, now: datetime, base: Snapshot | None = None
+        self,
+        household: str,
+        change: Change,
+        *,
+        now: datetime,
+        base: Snapshot | None = None,
+        once: str | None = None,
     ) -> Snapshot:
-        update, condition, expr = _update_parts(change)
+        marker = once_marker(once) if once is not None else None
+        stamp = math.floor(now.timestamp())
+        prune = _stale_markers(base.markers, stamp) if base is not None and marker else []
+        update, condition, expr = _update_parts(change, marker=marker, stamp=stamp, prune=prune)
         entry = change.entry
         if entry is None:
-            with self._errors():
-                if condition is None:
-                    response = self.client.update_item(
-                        TableName=self.table,
-                        Key=self._key(household),
-                        UpdateExpression=update,
-                        ExpressionAttributeNames=expr.names,
-                        ExpressionAttributeValues=expr.values,
-                        ReturnValues="ALL_NEW",
-                    )
-                else:
-                    response = self.client.update_item(
-                        TableName=self.table,
-                        Key=self._key(household),
-                        UpdateExpression=update,
-                        ConditionExpression=condition,
-                        ExpressionAttributeNames=expr.names,
-                        ExpressionAttributeValues=expr.values,
-                        ReturnValues="ALL_NEW",
-                    )
-            return Snapshot(_profile(response.get("Attributes", {})))
+            request: dict[str, Any] = {
+                "TableName": self.table,
+                "Key": self._key(household),
+                "UpdateExpression": update,
+                "ExpressionAttributeNames": expr.names,
+                "ExpressionAttributeValues": expr.values,
+                "ReturnValues": "ALL_NEW",
+            }
+            if condition is not None:
+                request["ConditionExpression"] = condition
+                # On a failed condition the item comes back with the error (no extra
+                # read): a retried or replayed write is recognised by its marker.
+                request["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
+            try:
+                with self._errors(marker):
+                    response = self.client.update_item(**request)
+            except _Applied as done:
+                return done.snapshot
+            return _snapshot(response.get("Attributes", {}))
         # TransactWriteItems returns no values: answer merged(base, change). Without a
         # base (the core always passes one) read first; that read is not atomic with the
         # write, so increments by others in between may be missing from the answer,
@@ -319,11 +388,12 @@ class DynamoStore:
         }
         if condition is not None:
             profile_update["ConditionExpression"] = condition
+            profile_update["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
         item: dict[str, AttributeValueTypeDef] = {
             PK: {"S": household_pk(household)},
             SK: {"S": f"{entry_prefix(entry.kind)}{_iso(entry.at)}#{secrets.token_hex(4)}"},
             "kind": {"S": entry.kind},
-            "text": {"S": entry.text},
+            "text": {"S": clip_text(entry.text)},
             "at": {"S": _iso(entry.at)},
             "expires": {"S": _iso(entry.expires_at)},
             TTL_ATTRIBUTE: {"N": str(_epoch_ceil(entry.expires_at))},
@@ -341,8 +411,11 @@ class DynamoStore:
                 }
             },
         ]
-        with self._errors():
-            self.client.transact_write_items(TransactItems=items)
+        try:
+            with self._errors(marker):
+                self.client.transact_write_items(TransactItems=items)
+        except _Applied as done:
+            return done.snapshot
         return Snapshot(merged(base.attrs, change))
 
     def entries(self, household: str, kind: str, *, now: datetime, limit: int) -> list[Entry]:
@@ -386,7 +459,7 @@ class DynamoStore:
         else:
             expires = datetime.fromtimestamp(int(raw[TTL_ATTRIBUTE]["N"]), tz=UTC)
         person = raw.get("person", {}).get("S")
-        return Entry(kind, str(raw["text"]["S"]), at, expires, person)
+        return Entry(kind, clip_text(str(raw["text"]["S"])), at, expires, person)
 
     def _keys(self, household: str) -> Iterator[dict[str, AttributeValueTypeDef]]:
         query: QueryInputTypeDef = {
@@ -426,8 +499,15 @@ class DynamoStore:
                     raise StoreError(f"dynamodb: {len(pending)} items left unerased")
 
     def ping(self) -> None:
+        """Prove the table takes writes: one tiny UpdateItem on a health item (1 WRU)."""
         with self._errors():
-            self.client.describe_table(TableName=self.table)
+            self.client.update_item(
+                TableName=self.table,
+                Key=HEALTH_KEY,
+                UpdateExpression="ADD #n :one",
+                ExpressionAttributeNames={"#n": "probes"},
+                ExpressionAttributeValues={":one": {"N": "1"}},
+            )
 
     def close(self) -> None:
         self.client.close()
@@ -471,7 +551,7 @@ def serve_moto(host: str = "127.0.0.1", port: int = 5005, table: str = "together
     """A local moto server with the table created, until Ctrl-C (dev only, loopback)."""
     import os
 
-    from moto.server import ThreadedMotoServer
+    from skill.store.moto_server import SerialisedMotoServer
 
     for name, default in (
         ("AWS_ACCESS_KEY_ID", "testing"),
@@ -479,7 +559,7 @@ def serve_moto(host: str = "127.0.0.1", port: int = 5005, table: str = "together
         ("AWS_DEFAULT_REGION", "us-east-1"),
     ):
         os.environ.setdefault(name, default)
-    server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
+    server = SerialisedMotoServer(ip_address=host, port=port)
     server.start()
     url = f"http://{host}:{port}"
     try:

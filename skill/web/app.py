@@ -1,4 +1,5 @@
-"""The Flask shell: ``POST /alexa`` and ``GET /healthz``, over the one ``invoke``.
+"""The Flask shell: ``POST /alexa`` (answered as plain WSGI by ``skill/web/alexa.py``)
+and ``GET /healthz``, over the one ``invoke``.
 
 Every request body goes through the verifier before anything else reads it; a refused
 request gets a JSON error (400, or 413 when too large) and never reaches a handler or
@@ -10,23 +11,15 @@ from __future__ import annotations
 import logging
 from typing import Any, Protocol
 
-from flask import Flask, Response, jsonify, request
+from flask import Flask, Response, jsonify
 
-from skill.core.skill import InvalidRequest, Skill
+from skill.core.skill import Skill
 from skill.runtime import Settings, build_skill
 from skill.store import StoreError
-from skill.web.verify import AlexaVerifier, VerificationError
+from skill.web.alexa import SECURITY_HEADERS, AlexaRoute
+from skill.web.verify import AlexaVerifier
 
 log = logging.getLogger("skill.web")
-
-SECURITY_HEADERS = {
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "no-referrer",
-    "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
-    "Cache-Control": "no-store",
-    "Strict-Transport-Security": "max-age=31536000; includeSubDomains",
-}
 
 
 class Verifier(Protocol):
@@ -62,17 +55,8 @@ def create_app(
         return jsonify({"error": reason, "message": message}), status
 
     @app.post("/alexa")
-    def alexa() -> Any:
-        body = request.get_data(cache=False)
-        try:
-            envelope = checker.verify(request.headers, body)
-        except VerificationError as exc:
-            return error(exc.status, exc.reason, str(exc))
-        try:
-            return jsonify(skill.invoke(envelope))
-        except InvalidRequest as exc:
-            log.info("refused reason=invalid_envelope")
-            return error(400, "invalid_envelope", str(exc))
+    def alexa() -> Any:  # pragma: no cover - AlexaRoute answers POST /alexa first
+        raise RuntimeError("POST /alexa is answered by AlexaRoute")
 
     @app.get("/healthz")
     def healthz() -> Any:
@@ -105,4 +89,8 @@ def create_app(
         response.headers.update(SECURITY_HEADERS)
         return response
 
+    # The hot route as plain WSGI (skill/web/alexa.py); Flask keeps everything else.
+    app.wsgi_app = AlexaRoute(  # type: ignore[method-assign]
+        app.wsgi_app, skill, checker, app.config["MAX_CONTENT_LENGTH"]
+    )
     return app

@@ -3,7 +3,8 @@
 Handler: ``skill.web.lambda_http.handler`` (see ``infra/template.yaml``). apig-wsgi turns
 the HTTP API event into a WSGI request, so the Flask shell runs unchanged, with the full
 Alexa request verification (signature, certificate chain, timestamp, skill id).
-Production only: ``TOGETHER_SKILL_ID`` is required and ``TOGETHER_DEV`` is ignored.
+Production only: ``TOGETHER_SKILL_ID`` and ``TOGETHER_ID_SALT`` are required and
+``TOGETHER_DEV`` is ignored.
 The app is built on the first event, once per execution environment.
 """
 
@@ -27,8 +28,7 @@ def _build() -> LambdaHandler:
     from skill.web.app import create_app
 
     settings = Settings.from_env(dev=False)
-    if not settings.skill_id:
-        raise RuntimeError("TOGETHER_SKILL_ID must be set for the Lambda HTTP handler")
+    settings.check_production()  # the skill id and a secret salt (ConfigError otherwise)
     built: LambdaHandler = make_lambda_handler(create_app(settings))
     return built
 

@@ -6,35 +6,34 @@ app from the environment (TOGETHER_* variables), which is how the Dockerfile run
 
 from __future__ import annotations
 
-from typing import Any
-
-from flask import Flask
-from gunicorn.app.base import BaseApplication
+from typing import TYPE_CHECKING
 
 from skill.runtime import Settings
 
-
-class _Gunicorn(BaseApplication):  # type: ignore[misc]
-    def __init__(self, settings: Settings, options: dict[str, Any]) -> None:
-        self._settings = settings
-        self._options = options
-        super().__init__()
-
-    def load_config(self) -> None:
-        for key, value in self._options.items():
-            self.cfg.set(key, value)
-
-    def load(self) -> Flask:
-        from skill.web.app import create_app
-
-        return create_app(self._settings)
+if TYPE_CHECKING:
+    from flask import Flask
 
 
-def serve(settings: Settings, *, host: str, port: int, workers: int = 2) -> int:
+# Chosen from measurement (docs/PERFORMANCE.md, `make bench` on 2 cores): one worker per
+# core; 2 threads each, so a turn waiting on I/O does not idle its core, while more
+# threads only add GIL contention (the SQLite mix: 2x1 1,192-2,163 turns/s, 2x2
+# 1,315-1,990, 2x4 1,114-1,513, 4x2 1,061; p99 lowest at 2x2).
+DEFAULT_WORKERS = 2
+DEFAULT_THREADS = 2
+
+
+def serve(
+    settings: Settings,
+    *,
+    host: str,
+    port: int,
+    workers: int | None = None,
+    threads: int | None = None,
+) -> int:
     options = {
         "bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
-        "workers": workers,
-        "threads": 4,
+        "workers": workers or DEFAULT_WORKERS,
+        "threads": threads or DEFAULT_THREADS,
         "worker_class": "gthread",
         "timeout": 30,
         "accesslog": "-",
@@ -43,11 +42,29 @@ def serve(settings: Settings, *, host: str, port: int, workers: int = 2) -> int:
         "limit_request_line": 4094,
         "limit_request_fields": 50,
     }
-    _Gunicorn(settings, options).run()
+    # Imported here: the gunicorn factory below runs inside gunicorn, which has it already.
+    from gunicorn.app.base import BaseApplication
+
+    class _Gunicorn(BaseApplication):  # type: ignore[misc]
+        def load_config(self) -> None:
+            for key, value in options.items():
+                self.cfg.set(key, value)
+
+        def load(self) -> Flask:
+            from skill.web.app import create_app
+
+            return create_app(settings)
+
+    _Gunicorn().run()
     return 0
 
 
 def app() -> Flask:
+    """The app for ``gunicorn 'skill.web.server:app()'``: production unless TOGETHER_DEV
+    is set, and then it refuses to start without the skill id and a secret salt."""
     from skill.web.app import create_app
 
-    return create_app(Settings.from_env())
+    settings = Settings.from_env()
+    if not settings.dev:
+        settings.check_production()
+    return create_app(settings)

@@ -56,16 +56,20 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import json
 import logging
 import posixpath
 import re
 import ssl
 import threading
+import time
 import urllib.request
 import warnings
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as _FutureTimeout
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -78,6 +82,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.verification import PolicyBuilder, Store
 from cryptography.x509.verification import VerificationError as _ChainError
+
+from skill.errors import TogetherError
 
 __all__ = [
     "DEFAULT_MAX_BODY_BYTES",
@@ -106,7 +112,8 @@ CERT_PATH_PREFIX = "/echo.api/"
 DEFAULT_MAX_BODY_BYTES = 128 * 1024
 MAX_CHAIN_BYTES = 64 * 1024
 MAX_CHAIN_CERTS = 10
-FETCH_TIMEOUT_SECONDS = 2.0
+FETCH_TIMEOUT_SECONDS = 2.0  # each connect / TLS / read operation
+FETCH_DEADLINE_SECONDS = 3.0  # the whole download, however the server trickles
 TIMESTAMP_TOLERANCE = timedelta(seconds=150)
 SKILL_EVENT_TOLERANCE = timedelta(hours=1)
 SKILL_EVENT_PREFIX = "AlexaSkillEvent."
@@ -159,7 +166,7 @@ REASONS: Mapping[str, str] = {
 _WARNING_REASONS = frozenset({"cert_fetch", "cert_too_large", "internal_error"})
 
 
-class VerificationError(Exception):
+class VerificationError(TogetherError):
     """A request failed verification.
 
     ``reason`` is a short machine code (see :data:`REASONS`), ``status`` the HTTP status to
@@ -234,11 +241,20 @@ def _build_opener() -> urllib.request.OpenerDirector:
     )
 
 
+# Downloads run here so the request waits at most the overall deadline even while a
+# server is still trickling headers; each download also stops itself at the deadline.
+_FETCHERS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="cert-fetch")
+
+
 def default_fetcher(url: str) -> bytes:
-    """Download ``url`` over https (timeout ~2 s, at most :data:`MAX_CHAIN_BYTES`).
+    """Download ``url`` over https within :data:`FETCH_DEADLINE_SECONDS` overall (each
+    socket operation within :data:`FETCH_TIMEOUT_SECONDS`), at most
+    :data:`MAX_CHAIN_BYTES`.
 
     Raises :class:`VerificationError` (``cert_fetch`` or ``cert_too_large``) on any failure.
-    Redirects are not followed. The timeout applies per socket operation.
+    Redirects are not followed. A server that answers one byte at a time is cut off at
+    the deadline (before: the timeout was per read, and a trickling server held a
+    request for 18 s).
     """
     try:
         scheme = urlsplit(url).scheme.lower()
@@ -246,17 +262,49 @@ def default_fetcher(url: str) -> bytes:
         raise VerificationError("cert_fetch", "certificate URL is malformed") from exc
     if scheme != "https":
         raise VerificationError("cert_fetch", "certificate URL must use https")
-    request = urllib.request.Request(url, headers={"User-Agent": "resilient-together/verify"})  # noqa: S310
+    deadline = time.monotonic() + FETCH_DEADLINE_SECONDS
+    future = _FETCHERS.submit(_download, url, deadline)
     try:
-        with _build_opener().open(request, timeout=FETCH_TIMEOUT_SECONDS) as response:
-            data = response.read(MAX_CHAIN_BYTES + 1)
+        data = future.result(timeout=FETCH_DEADLINE_SECONDS)
+    except _FutureTimeout as exc:
+        future.cancel()
+        raise VerificationError("cert_fetch", "signing certificate download too slow") from exc
+    except VerificationError:
+        raise
     except Exception as exc:
         raise VerificationError("cert_fetch") from exc
-    if not isinstance(data, bytes):
-        raise VerificationError("cert_fetch")
     if len(data) > MAX_CHAIN_BYTES:
         raise VerificationError("cert_too_large")
     return data
+
+
+def _download(url: str, deadline: float) -> bytes:
+    request = urllib.request.Request(url, headers={"User-Agent": "resilient-together/verify"})  # noqa: S310
+    with _build_opener().open(request, timeout=FETCH_TIMEOUT_SECONDS) as response:
+        sock = _socket_of(response)
+        chunks: list[bytes] = []
+        size = 0
+        while size <= MAX_CHAIN_BYTES:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise VerificationError("cert_fetch", "signing certificate download too slow")
+            if sock is not None:
+                sock.settimeout(min(left, FETCH_TIMEOUT_SECONDS))
+            chunk = response.read1(MAX_CHAIN_BYTES + 1 - size)
+            if not isinstance(chunk, bytes):
+                raise VerificationError("cert_fetch")
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    return b"".join(chunks)
+
+
+def _socket_of(response: Any) -> Any:
+    """The socket under an http.client response (None for anything else)."""
+    raw = getattr(getattr(response, "fp", None), "raw", None)
+    sock = getattr(raw, "_sock", None)
+    return sock if hasattr(sock, "settimeout") else None
 
 
 # --------------------------------------------------------------------------- trust roots
@@ -315,6 +363,19 @@ def load_default_trust_roots() -> tuple[x509.Certificate, ...]:
 
 
 # --------------------------------------------------------------------------- cert URL
+
+
+@functools.lru_cache(maxsize=64)
+def _valid_url(url: str) -> str:
+    return normalize_cert_url(url)
+
+
+def _normalized(url: str | None) -> str:
+    """:func:`normalize_cert_url`, remembered for the few URLs Amazon uses (a refused URL
+    raises, and is not remembered)."""
+    if url is None or len(url) > _MAX_URL_LENGTH:
+        return normalize_cert_url(url)
+    return _valid_url(url)
 
 
 def normalize_cert_url(url: str | None) -> str:
@@ -712,7 +773,7 @@ class AlexaVerifier:
         now = self._now()
         envelope = _parse_body(body, self.max_body_bytes)
         if self.check_signature:
-            url = normalize_cert_url(_header(headers, CERT_URL_HEADER))
+            url = _normalized(_header(headers, CERT_URL_HEADER))
             signature = _decode_signature(_header(headers, SIGNATURE_HEADER))
             chain = self._cache.get(url, now, lambda: self._load_chain(url, now))
             try:
