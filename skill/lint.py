@@ -39,6 +39,10 @@ content (each variant rendered as the skill would, through ``Voice.say``)
     ``ssml-break``            a break over 10 s, or one Alexa cannot read
     ``ssml-length``           over 8,000 characters
     ``ssml-escape``           a hostile slot value came out unescaped
+offers
+    ``offered-words``         an option the skill names (``<lang>/offers.toml``) that the
+                              locale's model does not understand as that option, or that
+                              no variant names any more
 breathing
     ``breathing-round``       a round (each pattern, 1 to 10 minutes) over 8,000
                               characters or with a break over 10 s
@@ -883,6 +887,50 @@ def breathing_turns(content: Content, pattern_id: str, minutes: int) -> Iterator
         lead = voice.say("breathe_resumed")
 
 
+def lint_offers(locale: str, models_dir: Path, content_dir: Path = CONTENT_DIR) -> list[Finding]:
+    """Every offered option, said back, reaches what it offers (through the simulator)."""
+    from skill.sim.nlu import Nlu
+
+    path = content_dir / locale.split("-")[0] / "offers.toml"
+    if not path.is_file():
+        return []
+    offers = tomllib.loads(path.read_text(encoding="utf-8")).get("offers", {})
+    content = load(locale)
+    spoken = " ".join(v.lower() for vs in content.speech.values() for v in vs)
+    nlu = Nlu.for_locale(locale, models_dir)
+    out: list[Finding] = []
+    for phrase, wanted in offers.items():
+        line = _line_of(path, f'"{phrase}"')
+        if phrase.lower() not in spoken:
+            out.append(
+                Finding(_show(path), line, "offered-words", f"{phrase!r} is offered nowhere")
+            )
+        parse = nlu.resolve(phrase)
+        verdict = content.screen.check_all(f.value for f in parse.slots.values())
+        got = (
+            "crisis"
+            if parse.intent in ("CrisisIntent", "EmergencyIntent") or verdict.crisis
+            else parse.intent
+        )
+        if got != wanted:
+            out.append(
+                Finding(
+                    _show(path),
+                    line,
+                    "offered-words",
+                    f"{locale}: {phrase!r} is understood as {parse.intent}, not {wanted}",
+                )
+            )
+    return out
+
+
+def _line_of(path: Path, needle: str) -> int:
+    for number, text in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if needle in text:
+            return number
+    return 1
+
+
 def lint_breathing(
     content: Content, path: Path, minutes: Iterable[int] = range(1, 11)
 ) -> list[Finding]:
@@ -943,6 +991,8 @@ def lint(
             if not lang_file.is_file():
                 lang_file = content_dir / locale.split("-")[0] / "breathing.toml"
             out += lint_breathing(content, lang_file)
+            if (models_dir / f"{locale}.json").is_file():
+                out += lint_offers(locale, models_dir, content_dir)
     return sorted(_unique(out), key=lambda f: (f.severity != ERROR, f.path, f.line, f.rule))
 
 

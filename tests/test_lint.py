@@ -531,3 +531,18 @@ def test_a_breathing_round_too_long_is_caught(tmp_path: Path) -> None:
     assert any("ssml-length" in h.message for h in hits)
     box = next(h for h in hits if " box," in h.message)
     assert box.line == line_of(path, "[patterns.box]")
+
+
+def test_every_offered_word_is_understood_as_what_it_offers(tmp_path: Path) -> None:
+    for locale in ("en-US", "en-GB", "en-CA", "en-AU", "en-IN"):
+        assert L.lint_offers(locale, L.MODELS_DIR) == [], locale
+    content = content_copy(tmp_path)
+    offers = content / "en" / "offers.toml"
+    offers.write_text(
+        offers.read_text(encoding="utf-8") + '"dance with me" = "BreatheIntent"\n',
+        encoding="utf-8",
+    )
+    hits = only(L.lint_offers("en-GB", L.MODELS_DIR, content), "offered-words")
+    messages = " ".join(h.message for h in hits)
+    assert "offered nowhere" in messages and "not BreatheIntent" in messages
+    assert {h.line for h in hits} == {line_of(offers, '"dance with me"')}

@@ -1210,6 +1210,8 @@ class Nlu:
                 continue
             if not accept_all and not self._acceptable(path, sample, strict_builtins):
                 continue
+            if not accept_all and self._drops_words(path, sample):
+                continue
             slot_words = sum(end - start for _, start, end in path.slots)
             key = (
                 round(path.score, 6),
@@ -1234,6 +1236,18 @@ class Nlu:
             ),
         )
         return [cand for _, cand in order]
+
+    def _drops_words(self, path: _Path, sample: _Sample) -> bool:
+        """A short slotless sample of an intent that has slots ("a win", "breathing")
+        matched by passing over a whole clause: the words passed over could have been
+        that intent's slot, and the safety screen would never hear them ("a win... maybe
+        not waking up tomorrow")."""
+        return (
+            bool(self._slot_types.get(sample.intent))
+            and not sample.slot_names
+            and sample.literal_count <= 2
+            and path.skipped > 0
+        )
 
     @staticmethod
     def _acceptable(path: _Path, sample: _Sample, strict_builtins: bool) -> bool:
