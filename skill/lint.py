@@ -889,6 +889,7 @@ def breathing_turns(content: Content, pattern_id: str, minutes: int) -> Iterator
 
 def lint_offers(locale: str, models_dir: Path, content_dir: Path = CONTENT_DIR) -> list[Finding]:
     """Every offered option, said back, reaches what it offers (through the simulator)."""
+    from skill.models import answered_as
     from skill.sim.nlu import Nlu
 
     path = content_dir / locale.split("-")[0] / "offers.toml"
@@ -906,12 +907,8 @@ def lint_offers(locale: str, models_dir: Path, content_dir: Path = CONTENT_DIR) 
                 Finding(_show(path), line, "offered-words", f"{phrase!r} is offered nowhere")
             )
         parse = nlu.resolve(phrase)
-        verdict = content.screen.check_all(f.value for f in parse.slots.values())
-        got = (
-            "crisis"
-            if parse.intent in ("CrisisIntent", "EmergencyIntent") or verdict.crisis
-            else parse.intent
-        )
+        answer = answered_as(parse.intent, (f.value for f in parse.slots.values()), content.screen)
+        got = "crisis" if answer == "CrisisIntent" else answer
         if got != wanted:
             out.append(
                 Finding(

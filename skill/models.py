@@ -16,6 +16,7 @@ stays small (ASK trains on the whole model at every build).
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,25 @@ GENERATED = {"CrisisIntent": sc.CRISIS, "EmergencyIntent": "urgent"}
 # sentences and the near-miss examples. Alexa sends what no other intent matches here,
 # with the words, so the screen hears them (FallbackIntent carries no words).
 LISTEN_INTENT, LISTEN_SLOT, LISTEN_TYPE = "ListenIntent", "said", "Said"
+# Intents the skill answers with the crisis line whatever their slots say.
+CRISIS_ANSWERED = ("CrisisIntent", "EmergencyIntent", "HelplineIntent")
+FALLBACK_INTENT = "AMAZON.FallbackIntent"
+SUPPORT = "support"
+
+
+def answered_as(intent: str, slot_values: Iterable[str | None], screen: sc.Screen) -> str:
+    """What the skill makes of a resolved intent, as its routes do: crisis words in any
+    slot (or a crisis intent) are the crisis answer ("CrisisIntent"); the catch-all with
+    distress is the support answer ("support"), with other words the fallback; anything
+    else is its own intent. The linter and the tests judge understanding by this."""
+    verdict = screen.check_all(slot_values)
+    if intent in CRISIS_ANSWERED or verdict.crisis:
+        return "CrisisIntent"
+    if verdict.support and intent == LISTEN_INTENT:
+        return SUPPORT
+    if intent == LISTEN_INTENT:
+        return FALLBACK_INTENT
+    return intent
 
 
 def _norm(sample: str) -> str:

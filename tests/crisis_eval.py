@@ -25,6 +25,7 @@ from skill.core.turn import Services
 from skill.sim.envelope import Device
 from skill.sim.nlu import Nlu
 from skill.sim.session import Conversation
+from skill.store.base import hash_id
 from skill.store.sqlite import SqliteStore
 from tests.helpers import spoke
 
@@ -132,9 +133,7 @@ def play(
                         for lead in PLACES[place]:
                             convo.say(lead)
                         result = convo.say(statement.text)
-                        key = skill.services.store.read
-                        turn_key = _household_key(skill, household)
-                        snap = key(turn_key)
+                        snap = store.read(hash_id(device.user_id, salt=skill.services.salt))
                         stored = bool(snap.int("count.gratitude") or snap.int("count.win"))
                         report.outcomes.append(
                             Outcome(statement, locale, place, _got(result.ssml, locale), stored)
@@ -142,9 +141,3 @@ def play(
         finally:
             store.close()
     return report
-
-
-def _household_key(skill: Skill, household: str) -> str:
-    from skill.store.base import hash_id
-
-    return hash_id(f"amzn1.ask.account.{household}", salt=skill.services.salt)

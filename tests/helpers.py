@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 from functools import cache
 
+from skill import models
 from skill.content import load
+from skill.models import FALLBACK_INTENT, LISTEN_INTENT
 from skill.sim.nlu import Parse
 
 
@@ -27,19 +29,13 @@ def keys_spoken(ssml: str | None, keys: list[str], locale: str = "en-US") -> lis
     return [k for k in keys if spoke(ssml, k, locale)]
 
 
-LISTEN = "ListenIntent"
-CRISIS_INTENT = "CrisisIntent"
+LISTEN = LISTEN_INTENT
 HELPLINE_INTENT = "HelplineIntent"
-FALLBACK = "AMAZON.FallbackIntent"
+FALLBACK = FALLBACK_INTENT
 
 
 def answered_as(parse: Parse, locale: str = "en-US") -> str:
-    """What the skill will make of a parse: crisis words in any slot are the crisis answer
-    (as is asking for the number), the catch-all with other words is the fallback (or the
-    support answer for distress), anything else is its intent."""
-    verdict = load(locale).screen.check_all(f.value for f in parse.slots.values())
-    if parse.intent in (CRISIS_INTENT, HELPLINE_INTENT) or verdict.crisis:
-        return CRISIS_INTENT
-    if parse.intent == LISTEN:
-        return "support" if verdict.support else FALLBACK
-    return parse.intent
+    """What the skill will make of a parse (``skill.models.answered_as``)."""
+    return models.answered_as(
+        parse.intent, (f.value for f in parse.slots.values()), load(locale).screen
+    )

@@ -272,9 +272,6 @@ class Screen:
         for node in self.ordinary:
             first_words(node, self._firsts)
 
-    def tokens(self, text: str) -> list[str]:
-        return [t for t in _TOKEN.findall(self.normalise(text)) if t not in self.pack.fillers]
-
     def normalise(self, text: str) -> str:
         text = unicodedata.normalize("NFC", text).lower()
         text = text.replace("\u2019", "'").replace("\u2018", "'").replace("`", "'")
