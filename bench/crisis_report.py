@@ -18,7 +18,12 @@ from tests.crisis_eval import LOCALES, PLACES, play, read_set
 
 
 def main(argv: list[str]) -> int:
-    names = [a for a in argv if a.endswith(".tsv")] or ["tune.tsv", "holdout.tsv"]
+    names = [a for a in argv if a.endswith(".tsv")] or [
+        "tune.tsv",
+        "tune2.tsv",
+        "holdout2.tsv",
+        "holdout3.tsv",
+    ]
     locales = [a for a in argv if a in LOCALES] or list(LOCALES)
     for name in names:
         statements = read_set(name)

@@ -71,7 +71,42 @@ def test_ordinary_phrases_negation_past_and_contrast() -> None:
     assert screen.check("").level == sc.NONE
 
 
+def _signals(**extra: object) -> dict[str, object]:
+    net: dict[str, object] = {
+        "crisis_at": 4,
+        "support_at": 3,
+        "kind": [
+            {"id": "means", "family": "m", "weight": 2, "phrases": ["(the bridge|rope)"]},
+            {"id": "when", "family": "p", "weight": 1, "phrases": ["tonight"]},
+            {"id": "urge", "family": "a", "weight": 3, "phrases": ["keeps calling me"]},
+            {"id": "body", "family": "e", "weight": 2, "urgent": True, "phrases": ["floppy"]},
+            {"id": "story", "family": "none", "weight": -3, "phrases": ["(film|book)"]},
+        ],
+    }
+    net.update(extra)
+    return _pack(signals=net)
+
+
+def test_signals_add_up_once_per_kind_across_sentences() -> None:
+    screen = sc.build(_signals())
+    assert screen.check("the bridge").level == sc.NONE  # 2: below both lines
+    assert screen.check("the bridge. tonight").level == sc.SUPPORT  # 3: care
+    assert screen.check("the bridge, the rope, the bridge").level == sc.NONE  # a kind once
+    found = screen.check("the bridge keeps calling me")  # 5
+    assert found.crisis and found.family == "a" and not found.urgent  # the heaviest kind
+    assert screen.check("the rope and he has gone floppy").urgent  # an urgent kind counted
+    assert screen.check("in the film the bridge keeps calling me").level == sc.NONE  # 5 - 3
+    assert screen.check("i am not going to the bridge tonight").level == sc.NONE  # negated: 1
+    assert screen.check("i hurt myself at the gym tonight").level == sc.NONE  # ordinary: 1
+    # a family verdict is never weakened by the net, and a decided negation stands
+    assert screen.check("i keep hurting myself in the film").crisis
+    negated = screen.check("i am never going to hurt myself, the bridge keeps calling me")
+    assert negated.support and negated.negated
+
+
 def test_a_broken_pack_is_refused() -> None:
+    with pytest.raises(sc.TemplateError, match="support_at"):
+        sc.build(_signals(support_at=5))
     with pytest.raises(sc.TemplateError, match="unknown concept"):
         sc.build(_pack(crisis=[{"id": "x", "seq": ["@nowhere"]}]))
     with pytest.raises(sc.TemplateError, match="unbalanced"):

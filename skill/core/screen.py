@@ -29,6 +29,13 @@ How text is screened (``Screen.check``):
    myself") is *negated*, unless the same sentence goes on with a contrast ("... but i
    keep thinking about it").
 
+6. when no family matched, the pack's ``[signals]`` net: kinds of phrases that are not a
+   crisis alone ("the bridge", "tonight", "a note", "will not wake up") each add their
+   weight once per utterance (across its sentences); a negated phrase or one inside an
+   ordinary phrase adds nothing, and kinds with a negative weight (fiction, recovery)
+   take away. ``crisis_at`` or more is a crisis (the family of the heaviest kind, urgent
+   when an urgent kind was found), ``support_at`` or more is care.
+
 The verdict is the strongest level found: ``crisis`` (any family of [[crisis]]; marked
 ``urgent`` when a family with ``urgent = true`` matched: danger now, such as someone
 not waking up after pills, when the emergency number must come first),
@@ -50,6 +57,7 @@ SUPPORT = "support"
 NONE = "none"
 NEGATED = "negated"
 PAST = "past"
+SIGNALS = "signals"  # the family of care given on signals that did not add up to a crisis
 
 _TOKEN = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
 _SENTENCE = re.compile(r"[.!?;]+")
@@ -223,6 +231,28 @@ class Rule:
 
 
 @dataclass(frozen=True)
+class Signal:
+    """One kind of risk signal: phrases that are not a crisis alone but add up ("the
+    bridge" + "again tonight"; "the kids would be better" + "without her")."""
+
+    kind: str
+    family: str
+    weight: int
+    parts: tuple[Node, ...]
+    urgent: bool = False
+
+
+@dataclass(frozen=True)
+class Signals:
+    """The net under the families: distinct kinds found in one utterance add their
+    weights; ``crisis_at`` or more is a crisis, ``support_at`` or more is care."""
+
+    kinds: tuple[Signal, ...] = ()
+    crisis_at: int = 0
+    support_at: int = 0
+
+
+@dataclass(frozen=True)
 class Verdict:
     level: str
     family: str | None = None
@@ -262,6 +292,7 @@ class Screen:
     pack: Pack
     rules: tuple[Rule, ...]
     ordinary: tuple[Node, ...]
+    signals: Signals = field(default_factory=Signals)
     _cache: dict[str, Verdict] = field(default_factory=dict, repr=False)
     _firsts: dict[int, frozenset[str] | None] = field(default_factory=dict, repr=False)
 
@@ -271,6 +302,9 @@ class Screen:
                 first_words(part, self._firsts)
         for node in self.ordinary:
             first_words(node, self._firsts)
+        for signal in self.signals.kinds:
+            for node in signal.parts:
+                first_words(node, self._firsts)
 
     def normalise(self, text: str) -> str:
         text = unicodedata.normalize("NFC", text).lower()
@@ -316,7 +350,34 @@ class Screen:
             verdict = self._clause(every, multi_part_only=True)
             if verdict.level == CRISIS:
                 return verdict
+        if best.level != CRISIS and not best.negated and every:
+            verdict = self._signals(every)
+            if _rank(verdict) > _rank(best):
+                return verdict
         return best
+
+    def _signals(self, words: list[str]) -> Verdict:
+        """The signal net over the whole utterance (people speak in fragments): each kind
+        counts once, a negated or ordinary match not at all."""
+        net = self.signals
+        if not net.kinds:
+            return CLEAR
+        matcher = _Matcher(words, self.pack.not_names, self._firsts)
+        covered = self._ordinary_spans(matcher)
+        found: list[Signal] = []
+        for signal in net.kinds:
+            for node in signal.parts:
+                spans = [s for s in matcher.spans(node) if not _inside(s, covered)]
+                if any(self._governed(words, start) is None for start, _ in spans):
+                    found.append(signal)
+                    break
+        score = sum(s.weight for s in found)
+        if score >= net.crisis_at:
+            top = max(found, key=lambda s: s.weight)
+            return Verdict(CRISIS, top.family, urgent=any(s.urgent for s in found))
+        if score >= net.support_at:
+            return Verdict(SUPPORT, SIGNALS)
+        return CLEAR
 
     def _sentence(self, words: list[str]) -> Verdict:
         clauses: list[list[str]] = [[]]
@@ -480,7 +541,21 @@ def build(data: Mapping[str, Any]) -> Screen:
         not_names=frozenset(map(str, words.get("not_names", []))),
         past=tuple(tuple(str(p).split()) for p in words.get("past", [])),
     )
-    return Screen(pack, tuple(rules), ordinary)
+    net = data.get("signals", {})
+    kinds = tuple(
+        Signal(
+            str(k["id"]),
+            str(k["family"]),
+            int(k["weight"]),
+            tuple(compile_(str(t)) for t in k.get("phrases", [])),
+            bool(k.get("urgent", False)),
+        )
+        for k in net.get("kind", [])
+    )
+    signals = Signals(kinds, int(net.get("crisis_at", 0)), int(net.get("support_at", 0)))
+    if kinds and not 0 < signals.support_at <= signals.crisis_at:
+        raise TemplateError("signals need 0 < support_at <= crisis_at")
+    return Screen(pack, tuple(rules), ordinary, signals)
 
 
 # --- samples for the interaction models ------------------------------------------------------
@@ -586,6 +661,8 @@ __all__ = [
     "Rule",
     "SampleSet",
     "Screen",
+    "Signal",
+    "Signals",
     "TemplateError",
     "Verdict",
     "build",

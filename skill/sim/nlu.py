@@ -932,6 +932,7 @@ class _Path:
     deleted: int = 0
     deleted_filler: int = 0
     skipped: int = 0  # leading or trailing clauses passed over
+    skipped_words: int = 0  # the words in them
     open_misses: int = 0  # custom-type slot values that did not resolve
     owner_swapped: bool = False  # "our"/"my" left out for "the <something else>"
     slots: tuple[tuple[str, int, int], ...] = ()
@@ -1241,12 +1242,13 @@ class Nlu:
         """A short slotless sample of an intent that has slots ("a win", "breathing")
         matched by passing over a whole clause: the words passed over could have been
         that intent's slot, and the safety screen would never hear them ("a win... maybe
-        not waking up tomorrow")."""
+        not waking up tomorrow"). A longer one too when it explains less than half of
+        what was said ("i'm stressed" inside eleven words about hurting oneself)."""
         return (
             bool(self._slot_types.get(sample.intent))
             and not sample.slot_names
-            and sample.literal_count <= 2
             and path.skipped > 0
+            and (sample.literal_count <= 2 or path.skipped_words > sample.literal_count + 2)
         )
 
     @staticmethod
@@ -1356,6 +1358,7 @@ class Nlu:
         path = _Path(total)
         if start:
             path.skipped += 1
+            path.skipped_words += start
         slots: list[tuple[str, int, int]] = []
         i, j = 0, start
         said_other_thing = False  # "the" followed by an extra word, or a clause passed over
@@ -1375,6 +1378,7 @@ class Nlu:
                     path.ins_other += 1
             elif kind == "skip":
                 path.skipped += 1
+                path.skipped_words += nj - j
                 said_other_thing = said_other_thing or "the" in words[j:nj]
             elif kind == "lit":
                 literal = elems[i].literal or ""
