@@ -63,6 +63,7 @@ from json.decoder import scanstring  # type: ignore[attr-defined]
 from pathlib import Path
 from typing import Any
 
+from skill.constants import MAX_SSML_CHARS
 from skill.constants import MODELS_DIR as MODELS_DIR
 from skill.content import (
     CONTENT_DIR,
@@ -73,7 +74,7 @@ from skill.content import (
 )
 from skill.content.keys import SPEECH_KEYS, Key
 from skill.core import breathing as br
-from skill.core.ssml import MAX_BREAK_S, MAX_SSML_CHARS, Markup, Voice, breaks
+from skill.core.ssml import MAX_BREAK_S, Markup, Voice, breaks
 
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE_LOCALE = "en-US"

@@ -14,9 +14,10 @@ from flask.testing import FlaskClient
 
 from skill.constants import MAX_CAPTURED_CHARS, MAX_SLOT_SSML_CHARS, MAX_SSML_CHARS
 from skill.core.skill import Skill
+from skill.core.ssml import clip_text
 from skill.runtime import Settings
 from skill.sim.envelope import Device, SessionState, envelope, intent_request, launch_request
-from skill.store.base import Change, Entry, clip_text, hash_id
+from skill.store.base import Change, Entry, hash_id
 from skill.store.sqlite import SqliteStore
 from skill.web.app import create_app
 from tests.conftest import Clock

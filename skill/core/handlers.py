@@ -54,7 +54,7 @@ from ask_sdk_model.ui import SimpleCard
 from skill.content import Prompt
 from skill.core import breathing as br
 from skill.core import progress
-from skill.core.ssml import Markup, breaks, escape, spoken_list
+from skill.core.ssml import Markup, breaks, clip_text, escape, spoken_list
 from skill.core.turn import Turn, utc_stamp
 from skill.store.base import Change, Entry, Snapshot, StoreError
 
@@ -501,7 +501,7 @@ def not_answered(hi: HandlerInput, turn: Turn, said: str) -> Response:
 
 def record_entry(turn: Turn, kind: str, said: str) -> int:
     """Store the household's words as a practice of ``kind``; the count of that kind after."""
-    entry = Entry(kind, said, turn.now, turn.expires_at, turn.person)
+    entry = Entry(kind, clip_text(said), turn.now, turn.expires_at, turn.person)
     after = turn.update(
         lambda s: progress.practice_change(s, kind, turn.today, person=turn.person, entry=entry)
     )
@@ -610,7 +610,7 @@ def recall(hi: HandlerInput, turn: Turn) -> Response:
             else []
         )
         if entries:
-            items = spoken_list([escape(e.text) for e in entries], turn.content.and_word)
+            items = spoken_list([escape(clip_text(e.text)) for e in entries], turn.content.and_word)
             parts.append(turn.voice.say(key, items=Markup(items), count=len(entries)))
         else:
             parts.append(turn.voice.say(f"{key}_empty"))

@@ -29,7 +29,7 @@ from typing import Any
 from ask_sdk_core.serialize import DefaultSerializer
 
 from skill.constants import MAX_SLOT_CHARS, MAX_SLOT_SSML_CHARS
-from skill.store.base import clip_text
+from skill.core.ssml import clip_text
 
 # json.loads joins a valid surrogate pair into one character: what is left is lone.
 _SURROGATE = re.compile("[\ud800-\udfff]")

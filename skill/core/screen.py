@@ -55,6 +55,7 @@ GAP = 4
 CRISIS = "crisis"
 SUPPORT = "support"
 NONE = "none"
+PLAIN = "plain"  # how a rule matched: plainly, only where negated, or only in the past
 NEGATED = "negated"
 PAST = "past"
 SIGNALS = "signals"  # the family of care given on signals that did not add up to a crisis
@@ -364,13 +365,11 @@ class Screen:
             return CLEAR
         matcher = _Matcher(words, self.pack.not_names, self._firsts)
         covered = self._ordinary_spans(matcher)
-        found: list[Signal] = []
-        for signal in net.kinds:
-            for node in signal.parts:
-                spans = [s for s in matcher.spans(node) if not _inside(s, covered)]
-                if any(self._governed(words, start) is None for start, _ in spans):
-                    found.append(signal)
-                    break
+        found = [
+            signal
+            for signal in net.kinds
+            if any(self._match(matcher, (node,), covered) == PLAIN for node in signal.parts)
+        ]
         score = sum(s.weight for s in found)
         if score >= net.crisis_at:
             top = max(found, key=lambda s: s.weight)
@@ -406,10 +405,10 @@ class Screen:
         for rule in self.rules:
             if multi_part_only and len(rule.parts) < 2:
                 continue
-            found = self._rule(matcher, rule, covered)
+            found = self._match(matcher, rule.parts, covered)
             if found is None:
                 continue
-            if found is not True and found is not False:  # "negated" or "past"
+            if found != PLAIN:
                 if rule.level == CRISIS:
                     family = PAST if found == PAST else rule.family
                     verdict = Verdict(SUPPORT, family, negated=True)
@@ -426,12 +425,13 @@ class Screen:
     def _ordinary_spans(self, matcher: _Matcher) -> list[tuple[int, int]]:
         return [span for node in self.ordinary for span in matcher.spans(node)]
 
-    def _rule(
-        self, matcher: _Matcher, rule: Rule, covered: list[tuple[int, int]]
-    ) -> bool | str | None:
-        """None: no match; True: a plain match; NEGATED or PAST: only such matches."""
-        outcome: bool | str = True
-        for part in rule.parts:
+    def _match(
+        self, matcher: _Matcher, parts: Sequence[Node], covered: list[tuple[int, int]]
+    ) -> str | None:
+        """How the parts (all of them, any order) match outside ordinary phrases: None,
+        PLAIN, or only NEGATED or only in the PAST."""
+        outcome = PLAIN
+        for part in parts:
             spans = _outermost([s for s in matcher.spans(part) if not _inside(s, covered)])
             if not spans:
                 return None

@@ -13,16 +13,35 @@ from dataclasses import dataclass, field
 from html import unescape
 from xml.sax.saxutils import escape as _xml_escape
 
+from skill.constants import MAX_CAPTURED_CHARS, MAX_CAPTURED_SSML_CHARS
 from skill.content import Content
 
 MAX_BREAK_S = 10.0
-MAX_SSML_CHARS = 8000
 
 
 def escape(text: str) -> str:
     """Text safe to put inside SSML: ``&``, ``<``, ``>`` and quotes escaped."""
     cleaned = "".join(ch for ch in text if ch >= " " or ch in "\t\n")
     return _xml_escape(cleaned, {'"': "&quot;", "'": "&apos;"})
+
+
+def clip_text(
+    text: str, chars: int = MAX_CAPTURED_CHARS, ssml_chars: int = MAX_CAPTURED_SSML_CHARS
+) -> str:
+    """Text cut (at a word, when there is one) to ``chars`` characters and ``ssml_chars``
+    once escaped for SSML. By default the capture limits
+    (:data:`MAX_CAPTURED_CHARS`, :data:`MAX_CAPTURED_SSML_CHARS`): applied when an entry
+    is recorded and again when recall reads it back, so entries stored before the
+    limit existed are spoken short too. Slots are read with the larger slot limits."""
+    if len(text) <= chars and len(escape(text)) <= ssml_chars:
+        return text
+    cut = text[:chars]
+    while len(escape(cut)) > ssml_chars:
+        cut = cut[: len(cut) - max(len(cut) // 8, 1)]
+    # Mid-word? Back off to the last space, when the cut has one.
+    if not text[len(cut) : len(cut) + 1].isspace() and " " in cut:
+        cut = cut[: cut.rfind(" ")]
+    return cut.rstrip()
 
 
 def breaks(seconds: float) -> str:

@@ -29,9 +29,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
-from xml.sax.saxutils import escape as _xml_escape
 
-from skill.constants import MAX_CAPTURED_CHARS, MAX_CAPTURED_SSML_CHARS
 from skill.errors import TogetherError
 
 Value = int | str
@@ -150,29 +148,6 @@ def hash_id(raw: str, *, salt: str) -> str:
 def once_marker(once: str) -> str:
     """The short name a store keeps for a ``once`` key (16 hex of its SHA-256)."""
     return "once." + hashlib.sha256(once.encode("utf-8", "surrogatepass")).hexdigest()[:16]
-
-
-def clip_text(
-    text: str, chars: int = MAX_CAPTURED_CHARS, ssml_chars: int = MAX_CAPTURED_SSML_CHARS
-) -> str:
-    """Text cut (at a word, when there is one) to ``chars`` characters and ``ssml_chars``
-    once escaped for SSML. By default the capture limits
-    (:data:`MAX_CAPTURED_CHARS`, :data:`MAX_CAPTURED_SSML_CHARS`): applied when an entry
-    is written and again when it is read back, so entries stored before the limit
-    existed are spoken short too. Slots are read with the larger slot limits."""
-    if len(text) <= chars and len(_escaped(text)) <= ssml_chars:
-        return text
-    cut = text[:chars]
-    while len(_escaped(cut)) > ssml_chars:
-        cut = cut[: len(cut) - max(len(cut) // 8, 1)]
-    # Mid-word? Back off to the last space, when the cut has one.
-    if not text[len(cut) : len(cut) + 1].isspace() and " " in cut:
-        cut = cut[: cut.rfind(" ")]
-    return cut.rstrip()
-
-
-def _escaped(text: str) -> str:
-    return _xml_escape(text, {'"': "&quot;", "'": "&apos;"})
 
 
 def check_expect(attrs: Mapping[str, Value], expect: Mapping[str, Value | None]) -> bool:

@@ -42,7 +42,6 @@ from skill.store.base import (
     Snapshot,
     StoreError,
     Value,
-    clip_text,
     merged,
     once_marker,
 )
@@ -393,7 +392,7 @@ class DynamoStore:
             PK: {"S": household_pk(household)},
             SK: {"S": f"{entry_prefix(entry.kind)}{_iso(entry.at)}#{secrets.token_hex(4)}"},
             "kind": {"S": entry.kind},
-            "text": {"S": clip_text(entry.text)},
+            "text": {"S": entry.text},
             "at": {"S": _iso(entry.at)},
             "expires": {"S": _iso(entry.expires_at)},
             TTL_ATTRIBUTE: {"N": str(_epoch_ceil(entry.expires_at))},
@@ -459,7 +458,7 @@ class DynamoStore:
         else:
             expires = datetime.fromtimestamp(int(raw[TTL_ATTRIBUTE]["N"]), tz=UTC)
         person = raw.get("person", {}).get("S")
-        return Entry(kind, clip_text(str(raw["text"]["S"])), at, expires, person)
+        return Entry(kind, str(raw["text"]["S"]), at, expires, person)
 
     def _keys(self, household: str) -> Iterator[dict[str, AttributeValueTypeDef]]:
         query: QueryInputTypeDef = {

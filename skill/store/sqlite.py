@@ -33,7 +33,6 @@ from skill.store.base import (
     StoreError,
     Value,
     check_expect,
-    clip_text,
     merged,
     once_marker,
 )
@@ -314,7 +313,7 @@ class SqliteStore:
                         _iso(entry.at),
                         _iso(entry.expires_at),
                         entry.person,
-                        clip_text(entry.text),
+                        entry.text,
                     ),
                 )
             conn.execute(
@@ -347,7 +346,7 @@ class SqliteStore:
                 )
                 .fetchall()
             )
-        return [Entry(r[0], clip_text(r[1]), _parse(r[2]), _parse(r[3]), r[4]) for r in rows]
+        return [Entry(r[0], r[1], _parse(r[2]), _parse(r[3]), r[4]) for r in rows]
 
     def erase(self, household: str) -> None:
         with self._write() as conn:
