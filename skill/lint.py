@@ -758,19 +758,21 @@ def content_variants(
 
 def _one_key_content(key: str, text: str, locale: str) -> Content:
     """A Content holding a single variant, so Voice.say renders exactly it."""
+    real = load(locale)
     return Content(
         locale=locale,
         speech={key: (text,)},
         words={},
-        and_word="and",
+        and_word=real.and_word,
         helpline_speech="",
         helpline_text="",
         reflections=(),
         gratitude_questions=(),
         breathing=Breathing("", 0, 0, 0, 0, {}),
-        screen=load(locale).screen,
+        screen=real.screen,
         near_misses=(),
         default_zone="UTC",
+        emergency_speech=real.emergency_speech,
     )
 
 

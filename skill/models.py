@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +36,6 @@ LISTEN_INTENT, LISTEN_SLOT, LISTEN_TYPE = "ListenIntent", "said", "Said"
 # Intents the skill answers with the crisis line whatever their slots say.
 CRISIS_ANSWERED = ("CrisisIntent", "EmergencyIntent", "HelplineIntent")
 FALLBACK_INTENT = "AMAZON.FallbackIntent"
-SUPPORT = "support"
 
 
 def answered_as(intent: str, slot_values: Iterable[str | None], screen: sc.Screen) -> str:
@@ -47,27 +47,25 @@ def answered_as(intent: str, slot_values: Iterable[str | None], screen: sc.Scree
     if intent in CRISIS_ANSWERED or verdict.crisis:
         return "CrisisIntent"
     if verdict.support and intent == LISTEN_INTENT:
-        return SUPPORT
+        return sc.SUPPORT
     if intent == LISTEN_INTENT:
         return FALLBACK_INTENT
     return intent
 
 
-def _norm(sample: str) -> str:
-    return normalize(sample)
+@cache
+def _made(locale: str) -> sc.SampleSet:
+    """The pack's expanded samples for ``locale`` (the linter asks once per model)."""
+    content = load(locale)
+    return sc.samples(content.crisis_pack, content.screen)
 
 
 def generated_samples(locale: str, model: dict[str, Any]) -> dict[str, list[str]]:
     """The samples each generated intent should carry in ``model`` for ``locale``."""
-    content = load(locale)
-    made = sc.samples(content.crisis_pack, content.screen)
-    by_level = {
-        sc.CRISIS: list(made.crisis),
-        sc.SUPPORT: list(made.support),
-        "urgent": list(made.urgent),
-    }
+    made = _made(locale)
+    by_level = {sc.CRISIS: made.crisis, "urgent": made.urgent}
     taken = {
-        _norm(str(s))
+        normalize(str(s))
         for intent in model["interactionModel"]["languageModel"]["intents"]
         if intent.get("name") not in GENERATED
         for s in intent.get("samples", []) or []
@@ -76,15 +74,15 @@ def generated_samples(locale: str, model: dict[str, Any]) -> dict[str, list[str]
     for intent, level in GENERATED.items():
         kept: dict[str, str] = {}
         for sample in by_level[level]:
-            if _norm(sample) not in taken:
-                kept.setdefault(_norm(sample), sample)
+            if normalize(sample) not in taken:
+                kept.setdefault(normalize(sample), sample)
         out[intent] = list(kept.values())[:MAX_GENERATED]
     return out
 
 
 def listen_values(locale: str) -> list[str]:
     content = load(locale)
-    made = sc.samples(content.crisis_pack, content.screen)
+    made = _made(locale)
     texts = [
         *made.crisis,
         *made.urgent,
@@ -93,7 +91,7 @@ def listen_values(locale: str) -> list[str]:
     ]
     kept: dict[str, str] = {}
     for text in texts:
-        kept.setdefault(_norm(text), " ".join(text.replace(",", "").split()))
+        kept.setdefault(normalize(text), " ".join(text.replace(",", "").split()))
     return list(kept.values())
 
 
@@ -113,7 +111,6 @@ def synced(locale: str, model: dict[str, Any]) -> dict[str, Any]:
     intents = lm["intents"]
     for name, samples in generated_samples(locale, model).items():
         _ensure(intents, name, "CrisisIntent")["samples"] = samples
-    intents[:] = [i for i in intents if i.get("name") != "SupportIntent"]
     listen = _ensure(intents, LISTEN_INTENT, "HelplineIntent")
     listen["slots"] = [{"name": LISTEN_SLOT, "type": LISTEN_TYPE, "samples": []}]
     listen["samples"] = ["{" + LISTEN_SLOT + "}"]

@@ -2,36 +2,24 @@
 
 from __future__ import annotations
 
-import re
-from functools import cache
+import socket
 
 from skill import models
+from skill.constants import DEV_SALT
 from skill.content import load
-from skill.models import FALLBACK_INTENT, LISTEN_INTENT
+from skill.sim import script
 from skill.sim.nlu import Parse
-
-
-@cache
-def _key_pattern(key: str, locale: str) -> re.Pattern[str]:
-    alternatives = []
-    for variant in load(locale).variants(key):
-        parts = re.split(r"\{[a-z_]+\}", variant)
-        alternatives.append(".+?".join(re.escape(p) for p in parts))
-    return re.compile("|".join(f"(?:{a})" for a in alternatives), re.DOTALL)
+from skill.store.base import hash_id
 
 
 def spoke(ssml: str | None, key: str, locale: str = "en-US") -> bool:
-    """True when ``ssml`` contains one of the variants of ``key``."""
-    return bool(ssml) and _key_pattern(key, locale).search(ssml or "") is not None
+    """True when ``ssml`` contains one of the variants of ``key`` (as dialog scripts
+    judge it: :func:`skill.sim.script.spoke`)."""
+    return script.spoke(ssml, key, locale)
 
 
 def keys_spoken(ssml: str | None, keys: list[str], locale: str = "en-US") -> list[str]:
     return [k for k in keys if spoke(ssml, k, locale)]
-
-
-LISTEN = LISTEN_INTENT
-HELPLINE_INTENT = "HelplineIntent"
-FALLBACK = FALLBACK_INTENT
 
 
 def answered_as(parse: Parse, locale: str = "en-US") -> str:
@@ -39,3 +27,16 @@ def answered_as(parse: Parse, locale: str = "en-US") -> str:
     return models.answered_as(
         parse.intent, (f.value for f in parse.slots.values()), load(locale).screen
     )
+
+
+def free_port() -> int:
+    """A port free on 127.0.0.1 now (for a server a test or the bench starts)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def household_key(name: str = "test") -> str:
+    """The store key of the simulated account ``amzn1.ask.account.<name>`` (dev salt)."""
+    return hash_id(f"amzn1.ask.account.{name}", salt=DEV_SALT)

@@ -79,14 +79,14 @@ class Content:
     screen: sc.Screen
     near_misses: tuple[sc.Example, ...]
     default_zone: str
+    # The locale's emergency number as speech ([helpline] emergency in speech.toml).
+    emergency_speech: str
     fillers: frozenset[str] = frozenset()
     refusals: frozenset[str] = frozenset()
     mind_changes: tuple[str, ...] = ()
     instead: tuple[str, ...] = ()
     instead_endings: tuple[str, ...] = ()
     closings: tuple[str, ...] = ()
-    # The locale's emergency number as speech ("your local emergency number" if unknown).
-    emergency_speech: str = "your local emergency number"
     # The crisis language pack as read (the model generator expands its samples).
     crisis_pack: dict[str, Any] = field(default_factory=dict, compare=False)
 
@@ -100,14 +100,13 @@ class Content:
 
     def is_closing(self, text: str) -> bool:
         """True when a reply after the crisis answer closes the conversation."""
-        plain = _plain(text)
-        return any(plain == c or plain.startswith(c + " ") for c in self.closings)
+        return _starts_with(_plain(text), self.closings)
 
     def is_mind_change(self, text: str) -> bool:
         """True when a captured answer takes the question back ("actually no, let's do
         breathing instead"): it starts with a mind change or asks for something instead."""
         plain = _plain(text)
-        if any(plain == m or plain.startswith(m + " ") for m in self.mind_changes):
+        if _starts_with(plain, self.mind_changes):
             return True
         if any(plain.endswith(" " + e) for e in self.instead_endings):
             return True
@@ -130,6 +129,11 @@ class Content:
 def _plain(text: str) -> str:
     """Lower case, punctuation as spaces (apostrophes kept), spaces collapsed."""
     return " ".join(re.sub(r"[^\w' ]+", " ", text.lower().replace("\u2019", "'")).split())
+
+
+def _starts_with(plain: str, phrases: tuple[str, ...]) -> bool:
+    """True when ``plain`` is one of ``phrases`` or starts with one, as whole words."""
+    return any(plain == p or plain.startswith(p + " ") for p in phrases)
 
 
 def _load_toml(path: Path) -> dict[str, Any]:

@@ -193,10 +193,7 @@ def crisis(hi: HandlerInput, turn: Turn) -> Response:
     turn.session.pop("breath", None)  # whatever was running stops
     if turn.verdict.urgent or intent_name(hi) == "EmergencyIntent":  # danger now
         turn.session["urgent"] = True  # the emergency number stays first after this
-    if turn.session.get("urgent") is True:
-        speech = say_urgent(turn, "crisis_urgent")
-    else:
-        speech = turn.voice.say("crisis", helpline=helpline(turn))
+    speech = say_crisis(turn, "crisis", "crisis_urgent")
     title = turn.voice.say("card_crisis_title")
     body = turn.voice.say("card_crisis_body", helpline=Markup(turn.content.helpline_text))
     return reply(
@@ -215,9 +212,13 @@ def stay(hi: HandlerInput, turn: Turn, speech: str, reprompt_key: str, next_stat
     return reply(hi, turn, speech, reprompt=turn.voice.say(reprompt_key), next_state=next_state)
 
 
-def say_urgent(turn: Turn, key: str) -> str:
-    emergency = Markup(turn.content.emergency_speech)
-    return turn.voice.say(key, helpline=helpline(turn), emergency=emergency)
+def say_crisis(turn: Turn, key: str, urgent_key: str) -> str:
+    """``key`` with the line; ``urgent_key`` (the emergency number first, then the line)
+    once this session has heard of danger now."""
+    if turn.session.get("urgent") is True:
+        emergency = Markup(turn.content.emergency_speech)
+        return turn.voice.say(urgent_key, helpline=helpline(turn), emergency=emergency)
+    return turn.voice.say(key, helpline=helpline(turn))
 
 
 def crisis_number(hi: HandlerInput, turn: Turn) -> Response:
@@ -227,17 +228,12 @@ def crisis_number(hi: HandlerInput, turn: Turn) -> Response:
     said = slot_value(hi, "said")
     if said is not None and turn.content.is_closing(said):
         return crisis_goodbye(hi, turn)
-    if turn.session.get("urgent") is True:
-        speech = say_urgent(turn, "crisis_urgent_number")
-    else:
-        speech = turn.voice.say("crisis_number", helpline=helpline(turn))
+    speech = say_crisis(turn, "crisis_number", "crisis_urgent_number")
     return stay(hi, turn, speech, "reprompt_crisis", "crisis")
 
 
 def crisis_goodbye(hi: HandlerInput, turn: Turn) -> Response:
-    if turn.session.get("urgent") is True:
-        return reply(hi, turn, say_urgent(turn, "crisis_urgent_goodbye"))
-    return reply(hi, turn, turn.voice.say("crisis_goodbye", helpline=helpline(turn)))
+    return reply(hi, turn, say_crisis(turn, "crisis_goodbye", "crisis_urgent_goodbye"))
 
 
 def support_can(_hi: HandlerInput, turn: Turn) -> bool:

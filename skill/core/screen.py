@@ -2,7 +2,7 @@
 
 Every word of a language lives in the language pack (``skill/content/<lang>/crisis.toml``);
 this module only knows the template grammar and how to match it. The same templates give
-the interaction models their CrisisIntent and SupportIntent samples (:func:`expand`), so
+the interaction models their CrisisIntent and EmergencyIntent samples (:func:`expand`), so
 what Alexa is trained on and what the skill screens for cannot drift apart.
 
 Template grammar (one line, words separated by spaces)::
@@ -601,7 +601,8 @@ class SampleSet:
 
 
 def samples(data: Mapping[str, Any], screen: Screen) -> SampleSet:
-    """CrisisIntent and SupportIntent samples from the pack's families.
+    """The crisis (and urgent) samples of the pack's families, and its distress samples
+    (for the catch-all's values).
 
     Each family's ``samples`` templates (whole sentences as people say them) are expanded,
     at most ``per_template`` each; every sample must screen at its own level, so a sample
