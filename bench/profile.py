@@ -22,7 +22,6 @@ os.environ.setdefault("BENCH_T0", str(time.time()))
 
 from cryptography.hazmat.primitives.serialization import Encoding
 
-from bench.apps import CERT_URL
 from bench.bench import turns
 from tests.certs import GOOD_URL, SKILL_ID, TestPKI
 
@@ -40,7 +39,7 @@ def environ(signature: str, body: bytes) -> dict[str, Any]:
         "CONTENT_TYPE": "application/json",
         "wsgi.input": io.BytesIO(body),
         "HTTP_HOST": "127.0.0.1",
-        "HTTP_SIGNATURECERTCHAINURL": CERT_URL,
+        "HTTP_SIGNATURECERTCHAINURL": GOOD_URL,
         "HTTP_SIGNATURE_256": signature,
     }
 

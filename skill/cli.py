@@ -24,6 +24,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from skill.constants import ENV_LOG_LEVEL
 from skill.errors import ConfigError, TogetherError
 from skill.runtime import Settings, build_skill, utc_now
 
@@ -215,8 +216,8 @@ def cmd_package(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     from skill.web.server import serve
 
-    dev = args.dev or os.environ.get("TOGETHER_DEV", "").strip().lower() in {"1", "true", "yes"}
-    settings = Settings.from_env(store_url=args.store, dev=dev)
+    # --dev, else TOGETHER_DEV (Settings reads it)
+    settings = Settings.from_env(store_url=args.store, dev=args.dev or None)
     if settings.dev:
         if not is_loopback(args.host):
             raise UsageError(
@@ -296,7 +297,7 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(
-        level=os.environ.get("TOGETHER_LOG_LEVEL", "WARNING").upper(),
+        level=os.environ.get(ENV_LOG_LEVEL, "WARNING").upper(),
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
     )
     args = parser().parse_args(argv)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -15,7 +14,9 @@ from pathlib import Path
 import pytest
 
 from skill.cli import is_loopback, main
+from skill.constants import DEV_SALT
 from tests.conftest import fixture_envelope
+from tests.helpers import free_port
 
 JSON_FIELDS = {
     "utterance", "intent", "slots", "speech", "ssml", "reprompt",
@@ -108,7 +109,7 @@ def test_serve_production_needs_a_skill_id(capsys: pytest.CaptureFixture[str]) -
     assert "TOGETHER_SKILL_ID" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("salt", [None, "resilient-together", "fifteen-chars15"])
+@pytest.mark.parametrize("salt", [None, DEV_SALT, "fifteen-chars15"])
 def test_serve_production_needs_a_secret_salt(
     salt: str | None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -129,13 +130,6 @@ def test_the_gunicorn_app_factory_refuses_production_without_a_salt(
     monkeypatch.setenv("TOGETHER_SKILL_ID", "amzn1.ask.skill.abc")
     with pytest.raises(ConfigError, match="TOGETHER_ID_SALT"):
         server.app()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def test_serve_dev_runs_gunicorn_on_loopback(tmp_path: Path) -> None:

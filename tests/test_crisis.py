@@ -9,8 +9,7 @@ import pytest
 from skill.content import load
 from skill.store.sqlite import SqliteStore
 from tests.conftest import Talk, fixture_envelope
-from tests.helpers import spoke
-from tests.test_dialogues import household_key
+from tests.helpers import household_key, spoke
 
 HELPLINES = {
     "en-US": "988",

@@ -11,16 +11,11 @@ from xml.etree import ElementTree
 
 import pytest
 
-from skill.store.base import hash_id
 from skill.store.sqlite import SqliteStore
 from tests.conftest import Clock, Talk
-from tests.helpers import spoke
+from tests.helpers import household_key, spoke
 
 START = datetime(2026, 11, 25, 18, 0, tzinfo=UTC)  # the clock fixture's start
-
-
-def household_key(name: str = "test") -> str:
-    return hash_id(f"amzn1.ask.account.{name}", salt="resilient-together")
 
 
 def well_formed(ssml: str | None) -> None:
@@ -266,9 +261,12 @@ def test_delete_confirms_first_then_erases_everything(talk: Talk, store: SqliteS
     convo.say("open resilient together")
     asked = convo.say("delete our data")
     assert spoke(asked.ssml, "delete_confirm") and asked.end_session is False
+    # the profile, two entries, and the at-most-once markers of the turns that wrote
+    rows = store.count_rows(household_key())
+    assert rows >= 3
     kept = convo.say("no")
     assert spoke(kept.ssml, "delete_kept")
-    assert store.count_rows(household_key()) == 3
+    assert store.count_rows(household_key()) == rows
 
     convo = talk()
     convo.say("open resilient together")
@@ -282,10 +280,12 @@ def test_skill_disabled_event_erases_the_household(talk: Talk, store: SqliteStor
     talk().say('@GratitudeIntent "gratitude=our dog"')
     other = talk(household="neighbours")
     other.say('@GratitudeIntent "gratitude=their garden"')
+    theirs = store.count_rows(household_key("neighbours"))
+    assert theirs == 3  # their profile, their entry, the marker of the turn that wrote
     result = talk().say("@SkillDisabled")
     assert result.ssml is None
     assert store.count_rows(household_key()) == 0
-    assert store.count_rows(household_key("neighbours")) == 2
+    assert store.count_rows(household_key("neighbours")) == theirs
 
 
 @pytest.mark.parametrize(

@@ -25,7 +25,7 @@ from skill.core.skill import Skill
 from skill.core.turn import MAX_CONFLICT_RETRIES, Services
 from skill.runtime import Settings
 from skill.sim.envelope import Device, envelope, intent_request, launch_request
-from skill.store.base import Change, Entry, HouseholdStore, StoreError, hash_id
+from skill.store.base import Change, Entry, HouseholdStore, StoreError
 from skill.store.dynamodb import (
     CONNECT_TIMEOUT_S,
     PK,
@@ -40,7 +40,7 @@ from skill.store.dynamodb import (
 from skill.web.app import create_app
 from tests.backends import DYNAMO_BACKENDS, Spec, count_rows, open_spec
 from tests.conftest import Clock
-from tests.helpers import spoke
+from tests.helpers import household_key, spoke
 
 NOW = datetime(2026, 11, 25, 18, 0, tzinfo=UTC)
 APOLOGY_WITHIN_S = 3.0
@@ -57,10 +57,6 @@ def dynamo(dynamo_spec: Spec) -> Iterator[DynamoStore]:
     assert isinstance(s, DynamoStore)
     yield s
     s.close()
-
-
-def key(household: str) -> str:
-    return hash_id(f"amzn1.ask.account.{household}", salt="resilient-together")
 
 
 def win_request(text: str) -> dict[str, Any]:
@@ -117,7 +113,7 @@ def test_eight_devices_celebrating_at_once_through_flask_lose_nothing(spec: Spec
         t.join()
     elapsed = time.monotonic() - started
     assert failures == []
-    busy = key("busy")
+    busy = household_key("busy")
     total = THREADS * WINS_EACH
     assert store.read(busy).int("count.win") == total
     assert store.read(busy).int("day.2026-11-25.win") == total
@@ -185,7 +181,7 @@ def test_a_turn_costs_at_most_one_read_and_one_write(dynamo: DynamoStore) -> Non
     for read_only in ("second reflection", "progress", "returning launch"):
         assert seen[read_only][2] == ["GetItem"], read_only
     assert seen["recall wins"][2] == ["Query"]
-    snap = dynamo.read(key("fam"))
+    snap = dynamo.read(household_key("fam"))
     assert snap.int("count.win") == 1 and snap.int("count.gratitude") == 1
     assert snap.int("count.reflection") == 1
 
@@ -246,20 +242,20 @@ FAULTS: dict[str, tuple[set[str], Any]] = {
 def test_a_failing_store_is_spoken_as_an_apology_in_time(dynamo: DynamoStore, fault: str) -> None:
     d = Device_(dynamo)
     d.say(win_request("the first one"))
-    before = state(dynamo, key("fam"))
+    before = state(dynamo, household_key("fam"))
     operations, make = FAULTS[fault]
     injected = Fault(dynamo, operations, make)
     elapsed = apologise_in_time(d, win_request("the second one"))
     assert injected.hits == 1
     print(f"{fault}: apology in {elapsed * 1000:.1f} ms")
     injected.operations = set()
-    assert state(dynamo, key("fam")) == before
+    assert state(dynamo, household_key("fam")) == before
 
 
 def test_a_storm_of_conflicts_gives_up_after_the_retries(dynamo: DynamoStore) -> None:
     d = Device_(dynamo)
     d.say(win_request("the first one"))
-    before = state(dynamo, key("fam"))
+    before = state(dynamo, household_key("fam"))
     calls = Calls(dynamo)
 
     def cancelled(op: str) -> ClientError:
@@ -277,7 +273,7 @@ def test_a_storm_of_conflicts_gives_up_after_the_retries(dynamo: DynamoStore) ->
     assert (reads, writes) == (1 + MAX_CONFLICT_RETRIES, MAX_CONFLICT_RETRIES)
     print(f"conflict storm: apology in {elapsed * 1000:.1f} ms")
     injected.operations = set()
-    assert state(dynamo, key("fam")) == before
+    assert state(dynamo, household_key("fam")) == before
 
 
 def test_update_item_condition_failures_are_conflicts_too(dynamo: DynamoStore) -> None:
@@ -288,7 +284,7 @@ def test_update_item_condition_failures_are_conflicts_too(dynamo: DynamoStore) -
     apologise_in_time(d, launch_request())
     assert injected.hits == MAX_CONFLICT_RETRIES
     injected.operations = set()
-    assert dynamo.read(key("fam")).attrs == {}
+    assert dynamo.read(household_key("fam")).attrs == {}
 
 
 def test_throttling_with_a_stubbed_client(dynamo: DynamoStore) -> None:
@@ -300,7 +296,7 @@ def test_throttling_with_a_stubbed_client(dynamo: DynamoStore) -> None:
         )
         apologise_in_time(d, win_request("a win"))
         stub.assert_no_pending_responses()
-    assert dynamo.read(key("fam")).attrs == {}
+    assert dynamo.read(household_key("fam")).attrs == {}
 
 
 def test_timeouts_are_retried_then_apologised_for(dynamo: DynamoStore) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -17,11 +18,12 @@ from skill.core.skill import Skill
 from skill.core.ssml import clip_text
 from skill.runtime import Settings
 from skill.sim.envelope import Device, SessionState, envelope, intent_request, launch_request
-from skill.store.base import Change, Entry, hash_id
+from skill.store.base import Change, Entry
 from skill.store.sqlite import SqliteStore
 from skill.web.app import create_app
 from tests.conftest import Clock
-from tests.helpers import spoke
+from tests.helpers import household_key, spoke
+from tests.test_web import table_rows
 
 APOLOGIES = ("error", "store_error")
 BAD_VALUES: list[Any] = [None, [], ["x"], 3, 2.5, True, "text", {"x": "y"}]
@@ -82,6 +84,7 @@ def test_a_malformed_last_answer_is_not_repeated(
 ) -> None:
     out = post(client, in_session(intent_request("AMAZON.RepeatIntent"), clock, {"last": last}))
     assert not any(spoke(speech(out), key) for key in APOLOGIES)
+    assert spoke(speech(out), "nothing_to_repeat") and not re.search(r"\bhi\b", speech(out))
 
 
 @pytest.mark.parametrize(
@@ -116,7 +119,7 @@ def test_a_lone_surrogate_in_a_slot_is_stored_as_a_replacement_character(
     response = client.post("/alexa", data=body, content_type="application/json")
     assert response.status_code == 200
     assert spoke(speech(response.get_json()), "win_milestone_first")
-    household = hash_id("amzn1.ask.account.edge", salt="resilient-together")
+    household = household_key("edge")
     assert [e.text for e in store.entries(household, "win", now=clock.now, limit=5)] == ["a\ufffdb"]
 
 
@@ -135,7 +138,7 @@ def test_an_empty_user_id_is_answered_and_nothing_is_stored(
     env["session"]["user"]["userId"] = ""
     out = post(client, env)
     assert not any(spoke(speech(out), key) for key in APOLOGIES)
-    assert store.count_rows(hash_id("", salt="resilient-together")) == 0
+    assert table_rows(store.path) == 0  # no profile and no entry, under any key
 
 
 # --- length ---------------------------------------------------------------------------------
@@ -147,7 +150,7 @@ def test_a_ten_thousand_character_win_is_clipped_and_the_answer_stays_short(
     out = post(client, envelope(Device(household="edge"), request, now=clock.now, session=None))
     assert spoke(speech(out), "win_milestone_first")
     assert len(speech(out)) < 2 * MAX_SLOT_SSML_CHARS  # the echo is clipped to the slot limit
-    household = hash_id("amzn1.ask.account.edge", salt="resilient-together")
+    household = household_key("edge")
     (stored,) = store.entries(household, "win", now=clock.now, limit=5)
     assert len(stored.text) <= MAX_CAPTURED_CHARS and text.startswith(stored.text)
     assert stored.text.endswith("it")  # cut at a word
@@ -163,7 +166,7 @@ def test_crisis_words_past_the_capture_limit_are_still_heard(
     request = intent_request("GratitudeIntent", {"gratitude": {"name": "gratitude", "value": text}})
     out = post(client, envelope(Device(household="edge"), request, now=clock.now, session=None))
     assert spoke(speech(out), "crisis")
-    assert store.count_rows(hash_id("amzn1.ask.account.edge", salt="resilient-together")) == 0
+    assert store.count_rows(household_key("edge")) == 0
 
 
 def test_recall_of_old_long_entries_stays_under_the_ssml_limit(
@@ -171,7 +174,7 @@ def test_recall_of_old_long_entries_stays_under_the_ssml_limit(
 ) -> None:
     """Entries stored before the limit existed (10,000 characters, the worst case for
     escaping) are read back clipped: recall of both kinds is under 8,000 characters."""
-    household = hash_id("amzn1.ask.account.edge", salt="resilient-together")
+    household = household_key("edge")
     for i, kind in enumerate(["gratitude", "win"] * 3):
         at = clock.now - timedelta(minutes=10 - i)
         long_text = ("it's <ours> & 'yours' " * 500)[:10_000]

@@ -9,12 +9,11 @@ from typing import Any
 import pytest
 
 from skill.core.skill import InvalidRequest, Skill
-from skill.store.base import hash_id
 from skill.store.sqlite import SqliteStore
 from tests.conftest import FIXTURES, fixture_envelope
-from tests.helpers import spoke
+from tests.helpers import household_key, spoke
 
-EXAMPLE_HOUSEHOLD = hash_id("amzn1.ask.account.EXAMPLE_ACCOUNT_ID", salt="resilient-together")
+EXAMPLE_HOUSEHOLD = household_key("EXAMPLE_ACCOUNT_ID")
 
 
 def speech(out: dict[str, Any]) -> str | None:
@@ -87,7 +86,7 @@ def test_session_ended_is_silent(skill: Skill) -> None:
 def test_skill_disabled_erases_the_household(skill: Skill, store: SqliteStore) -> None:
     launch = skill.invoke(fixture_envelope("launch-echo.json"))
     assert launch["response"]["shouldEndSession"] is False
-    assert store.count_rows(EXAMPLE_HOUSEHOLD) == 1
+    assert store.count_rows(EXAMPLE_HOUSEHOLD) == 2  # the profile and the launch's marker
     out = skill.invoke(fixture_envelope("skill-event-disabled.json"))
     assert speech(out) is None and out.get("sessionAttributes") is None
     assert store.count_rows(EXAMPLE_HOUSEHOLD) == 0

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from skill.web.body import BODY_DEADLINE_S
-from tests.test_cli import free_port
+from tests.helpers import free_port
 
 
 @pytest.fixture(scope="module")

@@ -29,6 +29,7 @@ from cfnlint.api import lint_file  # type: ignore[import-untyped]
 from cfnlint.decode import decode_str  # type: ignore[import-untyped]
 from moto import mock_aws
 
+from skill.constants import DEV_SALT
 from skill.errors import ConfigError
 from skill.store import Change, Entry, hash_id
 from skill.store.dynamodb import PK, SK, TTL_ATTRIBUTE, DynamoStore
@@ -467,7 +468,7 @@ def test_lambda_handler_requires_the_skill_id(
         lambda_http.handler(http_api_event("GET", "/healthz"), None)
     lambda_http.reset()
     monkeypatch.setenv("TOGETHER_SKILL_ID", SKILL_ID)
-    for salt in (None, "resilient-together", "short-salt"):
+    for salt in (None, DEV_SALT, "short-salt"):
         if salt is None:
             monkeypatch.delenv("TOGETHER_ID_SALT", raising=False)
         else:

@@ -14,7 +14,7 @@ from skill.core import progress
 from skill.store.base import Snapshot, merged
 from skill.store.sqlite import SqliteStore
 from tests.conftest import Clock, Talk, Zone
-from tests.test_dialogues import household_key
+from tests.helpers import household_key
 
 
 def practise_on(talk: Talk, clock: Clock, iso: str) -> None:

@@ -1,10 +1,9 @@
 """The envelope reader: the compiled decoder reads every captured envelope exactly as
-ask-sdk's own serializer does, only faster."""
+ask-sdk's own serializer does (how much faster is measured by ``make bench``)."""
 
 from __future__ import annotations
 
 import json
-import time
 from typing import Any
 
 import pytest
@@ -31,8 +30,6 @@ def test_the_decoder_reads_captured_envelopes_as_ask_sdk_does(name: str) -> None
 @pytest.mark.parametrize("name", NAMES)
 def test_responses_serialise_as_ask_sdk_does(name: str, skill: Skill) -> None:
     """Every response the skill gives to the captured envelopes, encoded both ways."""
-    from skill.core.handlers import turn_of  # noqa: F401 - the skill is importable
-
     envelope = fixture_envelope(name)
     parsed = skill.parse(envelope)
     captured: list[Any] = []
@@ -45,24 +42,5 @@ def test_responses_serialise_as_ask_sdk_does(name: str, skill: Skill) -> None:
 
     skill._skill.invoke = keep  # type: ignore[method-assign]
     skill.invoke(envelope)
-    assert parsed is not None and captured
+    assert isinstance(parsed, RequestEnvelope) and captured
     assert Serializer().serialize(captured[0]) == DefaultSerializer().serialize(captured[0])
-
-
-def test_the_decoder_is_faster_than_ask_sdk() -> None:
-    envelope = fixture_envelope("intent-entity-resolution.json")
-    ours, theirs = Serializer(), DefaultSerializer()
-    text = json.dumps(envelope)
-
-    def best(fn: object) -> float:
-        runs = []
-        for _ in range(5):
-            started = time.perf_counter()
-            for _ in range(200):
-                fn()  # type: ignore[operator]
-            runs.append(time.perf_counter() - started)
-        return min(runs)
-
-    mine = best(lambda: ours.from_dict(envelope, RequestEnvelope))
-    sdk = best(lambda: theirs.deserialize(text, RequestEnvelope))
-    assert mine < sdk / 1.5, (mine, sdk)

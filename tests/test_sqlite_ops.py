@@ -101,16 +101,15 @@ def test_writers_in_one_process_queue_on_a_lock_not_the_busy_handler(
     store.close()
 
 
-def _write_forever(path: str, stop: Any, errors: Any) -> None:
+def _write_forever(path: str, started: Any, stop: Any, errors: Any) -> None:
     sqlite_module.BUSY_TIMEOUT_S = 0.0
     store = SqliteStore(path)
-    i = 0
     while not stop.is_set():
         try:
             store.apply(H, Change(add={"count.other": 1}), now=NOW)
         except StoreError as exc:
             errors.put(str(exc))
-        i += 1
+        started.set()  # the other process is writing: the parent's writes now contend
     store.close()
 
 
@@ -122,10 +121,11 @@ def test_writers_in_two_processes_queue_on_the_file_lock(
     path = str(tmp_path / "two.db")
     SqliteStore(path).close()
     ctx = _context()
-    stop, errors = ctx.Event(), ctx.Queue()
+    started, stop, errors = ctx.Event(), ctx.Event(), ctx.Queue()
     monkeypatch.setattr(sqlite_module, "BUSY_TIMEOUT_S", 0.0)
-    other = ctx.Process(target=_write_forever, args=(path, stop, errors))
+    other = ctx.Process(target=_write_forever, args=(path, started, stop, errors))
     other.start()
+    assert started.wait(timeout=30), "the other writer never started"
     store = SqliteStore(path)
     mine: list[str] = []
     for _ in range(300):
@@ -136,7 +136,9 @@ def test_writers_in_two_processes_queue_on_the_file_lock(
     stop.set()
     other.join(timeout=30)
     assert mine == [] and errors.empty()
-    assert store.read(H).int("count.mine") == 300
+    after = store.read(H)
+    assert after.int("count.mine") == 300
+    assert after.int("count.other") > 0  # both processes wrote
     store.close()
 
 

@@ -17,7 +17,7 @@ from skill.core.skill import Skill
 from skill.core.turn import Services
 from skill.sim.envelope import Device, envelope, intent_request
 from skill.store import open_store
-from skill.store.base import Change, Conflict, Entry, HouseholdStore, StoreError, hash_id
+from skill.store.base import Change, Conflict, Entry, HouseholdStore, StoreError
 from skill.store.dynamodb import DynamoStore, create_table, make_client
 from tests.backends import (
     BACKENDS,
@@ -27,6 +27,7 @@ from tests.backends import (
     raw_contents,
 )
 from tests.conftest import Clock, Talk
+from tests.helpers import household_key
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 H = "household-hash"
@@ -179,7 +180,7 @@ def test_no_raw_alexa_id_is_stored(talk: Talk, store: HouseholdStore) -> None:
     talk(household="RAWID123", person="VOICE77").say('@GratitudeIntent "gratitude=a quiet walk"')
     raw = raw_contents(store)
     assert b"RAWID123" not in raw and b"VOICE77" not in raw
-    assert hash_id("amzn1.ask.account.RAWID123", salt="resilient-together").encode() in raw
+    assert household_key("RAWID123").encode() in raw
 
 
 # --- concurrency ----------------------------------------------------------------------------
@@ -218,7 +219,7 @@ def _run_threads(spec: Spec, workers: range) -> None:
 
 
 def busy_key() -> str:
-    return hash_id("amzn1.ask.account.busy", salt="resilient-together")
+    return household_key("busy")
 
 
 def test_two_threads_hammering_one_household_lose_nothing(

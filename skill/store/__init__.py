@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from urllib.parse import urlparse
 
+from skill.constants import ENV_STORE
 from skill.store.base import (
     Change,
     Conflict,
@@ -43,7 +44,7 @@ def _data_dir() -> Path:
 
 def default_store_url() -> str:
     """``TOGETHER_STORE`` when set, else a SQLite file in the user's data directory."""
-    return os.environ.get("TOGETHER_STORE") or f"sqlite:///{_data_dir() / 'together.db'}"
+    return os.environ.get(ENV_STORE) or f"sqlite:///{_data_dir() / 'together.db'}"
 
 
 def open_store(url: str) -> HouseholdStore:

@@ -169,10 +169,6 @@ def _decode(raw: Mapping[str, Any]) -> Value | None:
     return None
 
 
-def _profile(item: Mapping[str, Any]) -> dict[str, Value]:
-    return _snapshot(item).attrs  # type: ignore[return-value]
-
-
 def _snapshot(item: Mapping[str, Any]) -> Snapshot:
     """A profile item as a Snapshot: keys stripped, ``once`` markers set apart."""
     attrs: dict[str, Value] = {}

@@ -384,4 +384,7 @@ class SqliteStore:
             (b,) = conn.execute(
                 "SELECT COUNT(*) FROM entries WHERE household = ?", (household,)
             ).fetchone()
-        return int(a) + int(b)
+            (c,) = conn.execute(
+                "SELECT COUNT(*) FROM applied WHERE household = ?", (household,)
+            ).fetchone()
+        return int(a) + int(b) + int(c)

@@ -9,21 +9,17 @@ the store. Dev mode uses the same verifier with the signature and timestamp chec
 from __future__ import annotations
 
 import logging
-from typing import Any, Protocol
+from typing import Any
 
 from flask import Flask, Response, jsonify
 
 from skill.core.skill import Skill
 from skill.runtime import Settings, build_skill
 from skill.store import StoreError
-from skill.web.alexa import SECURITY_HEADERS, AlexaRoute
+from skill.web.alexa import SECURITY_HEADERS, AlexaRoute, Verifier
 from skill.web.verify import AlexaVerifier
 
 log = logging.getLogger("skill.web")
-
-
-class Verifier(Protocol):
-    def verify(self, headers: Any, body: bytes) -> dict[str, Any]: ...
 
 
 def make_verifier(settings: Settings) -> AlexaVerifier:

@@ -22,7 +22,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager, nullcontext, suppress
 from typing import IO, Any
 
 from skill.errors import TogetherError
@@ -101,30 +101,27 @@ def read_body(
     started = time.monotonic()
     chunks: list[bytes] = []
     size = 0
-    guard = _WATCHDOG.guard(sock, deadline_s) if isinstance(sock, socket.socket) else None
+    guarded = isinstance(sock, socket.socket)
     try:
-        if guard is not None:
-            guard.__enter__()
-        while True:
-            chunk = stream.read(min(_CHUNK, limit + 1 - size))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            size += len(chunk)
-            if size > limit:
-                raise BodyError(413, "body_too_large", "request body too large")
+        with (
+            _WATCHDOG.guard(sock, deadline_s) if isinstance(sock, socket.socket) else nullcontext()
+        ):
+            while True:
+                chunk = stream.read(min(_CHUNK, limit + 1 - size))
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                size += len(chunk)
+                if size > limit:
+                    raise BodyError(413, "body_too_large", "request body too large")
     except BodyError:
         raise
     except Exception as exc:  # gunicorn's InvalidChunkSize, NoMoreData, a reset...
+        # (a body shorter than its Content-Length ends here too: the caller's
+        # LimitedStream raises ClientDisconnected)
         if time.monotonic() - started >= deadline_s:
             raise BodyError(408, "body_timeout", "request body not received in time") from exc
         raise BodyError(400, "body_unreadable", "request body could not be read") from exc
-    finally:
-        if guard is not None:
-            guard.__exit__(None, None, None)
-    length = environ.get("CONTENT_LENGTH")
-    if guard is not None and time.monotonic() - started >= deadline_s:
+    if guarded and time.monotonic() - started >= deadline_s:
         raise BodyError(408, "body_timeout", "request body not received in time")
-    if length and length.isdigit() and int(length) != size:
-        raise BodyError(400, "body_unreadable", "request body shorter than its Content-Length")
     return b"".join(chunks)
