@@ -102,3 +102,26 @@ def test_every_breathing_round_is_valid_and_paced(talk: Talk, locale: str, patte
         assert abs(cycles * cycle - minutes * 60) <= cycle / 2
         assert silence >= 0.5 * cycles * cycle, (minutes, silence)
         assert rounds <= minutes + 1
+
+
+@pytest.mark.parametrize("locale", supported_locales())
+def test_real_answers_are_never_taken_for_refusals_or_mind_changes(locale: str) -> None:
+    """Every gratitude and win in the natural-speech tables (written before any tuning)
+    is an answer: none is a refusal, a mind change or a filler, so each is saved."""
+    from tests.test_locales import load_cases
+
+    content = load(locale)
+    answers = [
+        value
+        for case in load_cases(locale)
+        if case.intent in ("GratitudeIntent", "CelebrateWinIntent")
+        for value in case.slots.values()
+        if value
+    ]
+    assert len(answers) >= 10
+    wrong = [
+        a
+        for a in answers
+        if content.is_refusal(a) or content.is_mind_change(a) or content.is_filler(a)
+    ]
+    assert not wrong, wrong

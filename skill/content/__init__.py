@@ -83,6 +83,10 @@ class Content:
     emergency_speech: str
     fillers: frozenset[str] = frozenset()
     refusals: frozenset[str] = frozenset()
+    non_answers: frozenset[str] = frozenset()
+    # What the skill offers, said back (``<lang>/offers.toml``): phrase -> intent,
+    # longest phrase first.
+    offers: tuple[tuple[str, str], ...] = ()
     mind_changes: tuple[str, ...] = ()
     instead: tuple[str, ...] = ()
     instead_endings: tuple[str, ...] = ()
@@ -95,8 +99,17 @@ class Content:
         return _plain(text) in self.fillers
 
     def is_refusal(self, text: str) -> bool:
-        """True when a captured answer declines the question ("pass", "not now")."""
-        return _plain(text) in self.refusals
+        """True when a captured answer declines the question ("pass", "not now"), or is
+        made only of words that give nothing ("yeah nah nothing today")."""
+        plain = _plain(text)
+        words = plain.split()
+        return plain in self.refusals or (bool(words) and all(w in self.non_answers for w in words))
+
+    def offered_in(self, text: str) -> str | None:
+        """The intent of the longest offered phrase in ``text`` ("let's do breathing
+        instead" -> BreatheIntent), as whole words; None when there is none."""
+        padded = f" {_plain(text)} "
+        return next((intent for phrase, intent in self.offers if f" {phrase} " in padded), None)
 
     def is_closing(self, text: str) -> bool:
         """True when a reply after the crisis answer closes the conversation."""
@@ -105,7 +118,10 @@ class Content:
     def is_mind_change(self, text: str) -> bool:
         """True when a captured answer takes the question back ("actually no, let's do
         breathing instead"): it starts with a mind change or asks for something instead."""
-        plain = _plain(text)
+        words = _plain(text).split()
+        while words and words[0] in self.fillers:  # "erm, actually ..."
+            words.pop(0)
+        plain = " ".join(words)
         if _starts_with(plain, self.mind_changes):
             return True
         if any(plain.endswith(" " + e) for e in self.instead_endings):
@@ -129,6 +145,14 @@ class Content:
 def _plain(text: str) -> str:
     """Lower case, punctuation as spaces (apostrophes kept), spaces collapsed."""
     return " ".join(re.sub(r"[^\w' ]+", " ", text.lower().replace("\u2019", "'")).split())
+
+
+def _offers(locale: str) -> tuple[tuple[str, str], ...]:
+    """The language's offers.toml as (phrase, intent), longest phrase first."""
+    path = CONTENT_DIR / locale.split("-")[0] / "offers.toml"
+    table = _load_toml(path).get("offers", {})
+    pairs = [(_plain(str(k)), str(v)) for k, v in table.items()]
+    return tuple(sorted(pairs, key=lambda kv: -len(kv[0])))
 
 
 def _starts_with(plain: str, phrases: tuple[str, ...]) -> bool:
@@ -317,6 +341,8 @@ def load(locale: str | None = DEFAULT_LOCALE) -> Content:
         default_zone=str(zones.get(locale, "UTC")),
         fillers=frozenset(str(f).lower() for f in capture.get("fillers", [])),
         refusals=frozenset(_plain(str(f)) for f in capture.get("refusals", [])),
+        non_answers=frozenset(_plain(str(f)) for f in capture.get("non_answer_words", [])),
+        offers=_offers(locale),
         mind_changes=tuple(_plain(str(f)) for f in capture.get("mind_changes", [])),
         instead=tuple(_plain(str(f)) for f in capture.get("instead", [])),
         instead_endings=tuple(_plain(str(f)) for f in capture.get("instead_endings", [])),

@@ -10,6 +10,7 @@ Alexa's speaking rate), and never less than half a second.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,6 +52,16 @@ def choose_pattern(breathing: Breathing, slot_id: str | None, slot_value: str | 
             if spoken in (pattern.id.replace("_", " "), pattern.name.lower()):
                 return pattern.id
     return breathing.default
+
+
+def pattern_named_in(breathing: Breathing, text: str) -> str | None:
+    """The pattern whose name (or id in words) the text says, as whole words."""
+    padded = " " + " ".join(re.sub(r"[^\w' ]+", " ", text.lower()).split()) + " "
+    for pattern in breathing.patterns.values():
+        for name in (pattern.id.replace("_", " "), pattern.name.lower()):
+            if f" {name} " in padded:
+                return pattern.id
+    return None
 
 
 def parse_minutes(value: str | None) -> int | None:

@@ -488,10 +488,21 @@ def not_an_answer(turn: Turn, said: str) -> bool:
 
 
 def not_answered(hi: HandlerInput, turn: Turn, said: str) -> Response:
-    """A declined question is let go; a mind change hears the offer again. Neither is
-    saved."""
+    """A declined question is let go; a mind change goes where it asked ("actually no,
+    let's do breathing instead"), or hears the offer again. Neither is saved."""
     if turn.content.is_refusal(said):
         return reply(hi, turn, turn.voice.say("capture_declined"))
+    wanted = turn.content.offered_in(said)
+    if wanted == "BreatheIntent":
+        breathing = turn.content.breathing
+        pattern = br.pattern_named_in(breathing, said) or breathing.default
+        return start_breathing(hi, turn, pattern, breathing.default_minutes, None)
+    if wanted == "GratitudeIntent":
+        return gratitude_question(hi, turn)
+    if wanted == "CelebrateWinIntent":
+        return ask_for(hi, turn, "win", turn.voice.say("win_ask"))
+    if wanted == "ReflectionIntent":
+        return reflection(hi, turn)
     return menu_reply(hi, turn, turn.voice.say("capture_changed"))
 
 
@@ -504,15 +515,20 @@ def record_entry(turn: Turn, kind: str, said: str) -> int:
     return after.int(f"count.{kind}")
 
 
+def gratitude_question(hi: HandlerInput, turn: Turn) -> Response:
+    """Ask one of the gratitude questions (not the one asked last)."""
+    questions = turn.content.gratitude_questions
+    last = turn.session.get("question")
+    question = turn.rng.choice([q for q in questions if q.id != last] or list(questions))
+    turn.session["question"] = question.id
+    speech = turn.voice.say("gratitude_ask", question=Markup(question.text))
+    return ask_for(hi, turn, "gratitude", speech)
+
+
 def gratitude(hi: HandlerInput, turn: Turn) -> Response:
     said = slot_value(hi, "gratitude")
     if said is None:
-        questions = turn.content.gratitude_questions
-        last = turn.session.get("question")
-        question = turn.rng.choice([q for q in questions if q.id != last] or list(questions))
-        turn.session["question"] = question.id
-        speech = turn.voice.say("gratitude_ask", question=Markup(question.text))
-        return ask_for(hi, turn, "gratitude", speech)
+        return gratitude_question(hi, turn)
     if turn.content.is_filler(said):
         return ask_for(hi, turn, "gratitude", turn.voice.say("gratitude_empty"))
     if not_an_answer(turn, said):
@@ -676,7 +692,11 @@ ROUTES: list[tuple[str, Can, Do]] = [
     ),
     ("helpline", is_intent("HelplineIntent"), crisis_number),
     ("support", support_can, support),
-    ("support_breathe", both(in_state("support"), is_intent("AMAZON.YesIntent")), support_breathe),
+    (
+        "support_breathe",
+        both(in_state("support"), is_intent("AMAZON.YesIntent", "AMAZON.ResumeIntent")),
+        support_breathe,
+    ),
     (
         "support_goodbye",
         both(
