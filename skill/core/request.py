@@ -41,6 +41,8 @@ _SESSION_TYPES: dict[str, type] = {
     "last": dict,
     "question": str,
     "recent": dict,
+    "misses": int,
+    "urgent": bool,
 }
 
 
