@@ -79,7 +79,12 @@ def _json(status: int, payload: Any, *, close: bool = False) -> tuple[str, list[
 def _error(
     status: int, reason: str, message: str, *, close: bool = False
 ) -> tuple[str, list[Any], bytes]:
-    return _json(status, {"error": reason, "message": message}, close=close)
+    return _json(status, error_body(reason, message), close=close)
+
+
+def error_body(reason: str, message: str) -> dict[str, str]:
+    """The JSON body of every refusal, here and in the Flask app."""
+    return {"error": reason, "message": message}
 
 
 def answer(

@@ -16,7 +16,7 @@ from flask import Flask, Response, jsonify
 from skill.core.skill import Skill
 from skill.runtime import Settings, build_skill
 from skill.store import StoreError
-from skill.web.alexa import SECURITY_HEADERS, AlexaRoute, Verifier
+from skill.web.alexa import SECURITY_HEADERS, AlexaRoute, Verifier, error_body
 from skill.web.verify import AlexaVerifier
 
 log = logging.getLogger("skill.web")
@@ -41,15 +41,16 @@ def create_app(
     skill = skill or build_skill(settings)
     checker: Verifier = verifier or make_verifier(settings)
     app = Flask("resilient_together")
-    # Werkzeug refuses larger bodies with 413 before they are read into memory; the
-    # verifier's own limit (128 KiB) is the one that normally answers.
+    # POST /alexa is limited by AlexaRoute (413 before the body is read); Werkzeug's
+    # limit covers every other route.
     app.config["MAX_CONTENT_LENGTH"] = 256 * 1024
     app.config["TOGETHER_SETTINGS"] = settings
     app.extensions["together_skill"] = skill
 
     def error(status: int, reason: str, message: str) -> tuple[Response, int]:
-        return jsonify({"error": reason, "message": message}), status
+        return jsonify(error_body(reason, message)), status
 
+    # Registered so that other methods on /alexa get 405, not 404; POST never gets here.
     @app.post("/alexa")
     def alexa() -> Any:  # pragma: no cover - AlexaRoute answers POST /alexa first
         raise RuntimeError("POST /alexa is answered by AlexaRoute")
