@@ -666,6 +666,9 @@ ROUTES: list[tuple[str, Can, Do]] = [
     ("skill_event", lambda hi, _t: request_type(hi).startswith("AlexaSkillEvent."), skill_event),
     ("session_ended", is_type("SessionEndedRequest"), session_ended),
     ("launch", is_type("LaunchRequest"), launch),
+    # After the crisis answer, "I don't mean I'm going to do anything, it's just grim":
+    # heard, and met with care (which names the line still), not the same answer again.
+    ("crisis_taken_back", lambda hi, t: in_state("crisis")(hi, t) and t.verdict.negated, support),
     # After the crisis answer: the number again, or a warm goodbye; never the menu.
     (
         "crisis_number",
