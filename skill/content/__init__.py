@@ -96,29 +96,29 @@ class Content:
 
     def is_filler(self, text: str) -> bool:
         """True when a captured answer is only a filler ("um", "I don't know")."""
-        return _plain(text) in self.fillers
+        return plain_words(text) in self.fillers
 
     def is_refusal(self, text: str) -> bool:
         """True when a captured answer declines the question ("pass", "not now"), or is
         made only of words that give nothing ("yeah nah nothing today")."""
-        plain = _plain(text)
+        plain = plain_words(text)
         words = plain.split()
         return plain in self.refusals or (bool(words) and all(w in self.non_answers for w in words))
 
     def offered_in(self, text: str) -> str | None:
         """The intent of the longest offered phrase in ``text`` ("let's do breathing
         instead" -> BreatheIntent), as whole words; None when there is none."""
-        padded = f" {_plain(text)} "
+        padded = f" {plain_words(text)} "
         return next((intent for phrase, intent in self.offers if f" {phrase} " in padded), None)
 
     def is_closing(self, text: str) -> bool:
         """True when a reply after the crisis answer closes the conversation."""
-        return _starts_with(_plain(text), self.closings)
+        return _starts_with(plain_words(text), self.closings)
 
     def is_mind_change(self, text: str) -> bool:
         """True when a captured answer takes the question back ("actually no, let's do
         breathing instead"): it starts with a mind change or asks for something instead."""
-        words = _plain(text).split()
+        words = plain_words(text).split()
         while words and words[0] in self.fillers:  # "erm, actually ..."
             words.pop(0)
         plain = " ".join(words)
@@ -142,7 +142,7 @@ class Content:
         return None
 
 
-def _plain(text: str) -> str:
+def plain_words(text: str) -> str:
     """Lower case, punctuation as spaces (apostrophes kept), spaces collapsed."""
     return " ".join(re.sub(r"[^\w' ]+", " ", text.lower().replace("\u2019", "'")).split())
 
@@ -151,7 +151,7 @@ def _offers(locale: str) -> tuple[tuple[str, str], ...]:
     """The language's offers.toml as (phrase, intent), longest phrase first."""
     path = CONTENT_DIR / locale.split("-")[0] / "offers.toml"
     table = _load_toml(path).get("offers", {})
-    pairs = [(_plain(str(k)), str(v)) for k, v in table.items()]
+    pairs = [(plain_words(str(k)), str(v)) for k, v in table.items()]
     return tuple(sorted(pairs, key=lambda kv: -len(kv[0])))
 
 
@@ -340,13 +340,13 @@ def load(locale: str | None = DEFAULT_LOCALE) -> Content:
         near_misses=sc.near_misses(crisis),
         default_zone=str(zones.get(locale, "UTC")),
         fillers=frozenset(str(f).lower() for f in capture.get("fillers", [])),
-        refusals=frozenset(_plain(str(f)) for f in capture.get("refusals", [])),
-        non_answers=frozenset(_plain(str(f)) for f in capture.get("non_answer_words", [])),
+        refusals=frozenset(plain_words(str(f)) for f in capture.get("refusals", [])),
+        non_answers=frozenset(plain_words(str(f)) for f in capture.get("non_answer_words", [])),
         offers=_offers(locale),
-        mind_changes=tuple(_plain(str(f)) for f in capture.get("mind_changes", [])),
-        instead=tuple(_plain(str(f)) for f in capture.get("instead", [])),
-        instead_endings=tuple(_plain(str(f)) for f in capture.get("instead_endings", [])),
-        closings=tuple(_plain(str(f)) for f in capture.get("closings", [])),
+        mind_changes=tuple(plain_words(str(f)) for f in capture.get("mind_changes", [])),
+        instead=tuple(plain_words(str(f)) for f in capture.get("instead", [])),
+        instead_endings=tuple(plain_words(str(f)) for f in capture.get("instead_endings", [])),
+        closings=tuple(plain_words(str(f)) for f in capture.get("closings", [])),
         crisis_pack=crisis,
         emergency_speech=str(helpline["emergency"]),
     )

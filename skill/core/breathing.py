@@ -10,11 +10,10 @@ Alexa's speaking rate), and never less than half a second.
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
 from typing import Any
 
-from skill.content import Breathing
+from skill.content import Breathing, plain_words
 from skill.core.ssml import Voice, breaks
 
 SECONDS_PER_WORD = 0.4
@@ -56,7 +55,7 @@ def choose_pattern(breathing: Breathing, slot_id: str | None, slot_value: str | 
 
 def pattern_named_in(breathing: Breathing, text: str) -> str | None:
     """The pattern whose name (or id in words) the text says, as whole words."""
-    padded = " " + " ".join(re.sub(r"[^\w' ]+", " ", text.lower()).split()) + " "
+    padded = f" {plain_words(text)} "
     for pattern in breathing.patterns.values():
         for name in (pattern.id.replace("_", " "), pattern.name.lower()):
             if f" {name} " in padded:
