@@ -23,6 +23,8 @@ def main(argv: list[str]) -> int:
         "tune2.tsv",
         "holdout2.tsv",
         "holdout3.tsv",
+        "holdout4.tsv",
+        "holdout5.tsv",
     ]
     locales = [a for a in argv if a in LOCALES] or list(LOCALES)
     for name in names:

@@ -241,6 +241,7 @@ class Signal:
     weight: int
     parts: tuple[Node, ...]
     urgent: bool = False
+    clears_past: bool = False  # "i used to self harm ... five years clean": a win
 
 
 @dataclass(frozen=True)
@@ -355,7 +356,21 @@ class Screen:
             verdict = self._signals(every)
             if _rank(verdict) > _rank(best):
                 return verdict
+        if best.family == PAST and every and self._clears_past(every):
+            return CLEAR
         return best
+
+    def _clears_past(self, words: list[str]) -> bool:
+        """A crisis only in the past, said with recovery words ("i used to self harm and
+        today i am five years clean"), is a milestone to celebrate, not a call for care."""
+        matcher = _Matcher(words, self.pack.not_names, self._firsts)
+        covered = self._ordinary_spans(matcher)
+        return any(
+            self._match(matcher, (node,), covered) == PLAIN
+            for signal in self.signals.kinds
+            if signal.clears_past
+            for node in signal.parts
+        )
 
     def _signals(self, words: list[str]) -> Verdict:
         """The signal net over the whole utterance (people speak in fragments): each kind
@@ -549,6 +564,7 @@ def build(data: Mapping[str, Any]) -> Screen:
             int(k["weight"]),
             tuple(compile_(str(t)) for t in k.get("phrases", [])),
             bool(k.get("urgent", False)),
+            bool(k.get("clears_past", False)),
         )
         for k in net.get("kind", [])
     )
