@@ -1,13 +1,13 @@
 """The crisis sets, said in four places in every locale (see tests/crisis_eval.py).
 
 ``tune.tsv`` (written blind before any tuning, 269 crisis statements, 57 distress, 157
-near-misses), ``tune2.tsv``, ``holdout2.tsv``, ``holdout3.tsv`` and ``holdout4.tsv`` (the
-first four held-out sets, each measured once untuned, then tuned on) are the sets the language pack
+near-misses), ``tune2.tsv`` and ``holdout2.tsv`` to ``holdout5.tsv`` (five held-out
+sets, each measured once untuned, then tuned on) are the sets the language pack
 was tuned on: here they must reach the crisis line every time a crisis is said and never otherwise,
 except for what KNOWN_MISSES and KNOWN_CARE write down with why. ``ordinary_stress.tsv``
 (320 ordinary sentences full of death words, written blind as a development set for false
-alarms) must never screen as a crisis. ``holdout5.tsv`` is never tuned on; its figures are
-measured by ``make crisis-report`` and written in docs/safety.md, not asserted here.
+alarms) must never screen as a crisis. Every held-out set's untuned figures are in
+docs/safety.md; the next one must be written blind and measured once before tuning.
 """
 
 from __future__ import annotations
@@ -26,6 +26,9 @@ KNOWN_MISSES = {
     # no slot, so the screen never hears "i want to die"; the find-help answer names the
     # locale's crisis line. As a captured answer it reaches the crisis answer.
     "how do i get help without my wife finding out i want to die",
+    # At the menu "we got {win} done" takes "a rope and he's" as the win (see
+    # KNOWN_MISCARVED); as a captured answer it reaches the line.
+    "mate of mine texted me saying he's got a rope and he's done",
 }
 # A small, bleak win ("i got out of bed. thats the win") is celebrated and saved, not
 # met as distress: decided so, because on a hard day getting up is a win worth naming.
@@ -37,7 +40,13 @@ KNOWN_CELEBRATED = {
 # The simulator's matcher carves this one wrong at the menu in en-GB ("i'm well chuffed
 # {win}" takes "with the baby not sleeping" as a win): a slot-carving defect of the
 # understanding issue (#9), written down here so it is fixed there, not hidden.
-KNOWN_MISCARVED = {"im not coping very well with the baby not sleeping"}
+KNOWN_MISCARVED = {
+    "im not coping very well with the baby not sleeping",
+    "i'm not coping very well this week",
+    # "we got {win} done" takes "a rope and he's" as the win at the menu; the screen sees
+    # only that slot. The words as a whole reach the line (a captured answer does).
+    "mate of mine texted me saying he's got a rope and he's done",
+}
 # An ordinary sentence that is met with care (the support answer) rather than saved: a
 # past crisis spoken of ("i used to think about ending it, but ..."). Decided: a past
 # marker is treated like a negation, so it gets care, never the crisis answer.
@@ -62,6 +71,7 @@ KNOWN_FALSE_ALARMS = {
     # "... so bad i wanted to die": the same; the screen knows the joke (an ordinary
     # phrase), the CrisisIntent sample "i want to die" inside it does not.
     "that joke was so bad i wanted to die, my dads jokes honestly",
+    "i nailed the presentation i was so nervous i thought i was gonna die",
 }
 # Ordinary but low ("feeling a bit low this week ... but today was lovely"): met with care.
 KNOWN_CARE_STRESS = {
@@ -75,6 +85,7 @@ TUNE = [
     *read_set("holdout2.tsv"),
     *read_set("holdout3.tsv"),
     *read_set("holdout4.tsv"),
+    *read_set("holdout5.tsv"),
 ]
 STRESS = read_set("ordinary_stress.tsv")
 
