@@ -56,6 +56,18 @@ def test_crisis_words_in_a_captured_answer_are_routed_and_never_stored(
     assert store.entries(household_key(), "gratitude", now=convo.clock(), limit=10) == []
 
 
+@pytest.mark.parametrize("locale", list(HELPLINES))
+def test_danger_now_puts_the_emergency_number_first_on_the_card(talk: Talk, locale: str) -> None:
+    content = load(locale)
+    result = talk(locale=locale).say("ask resilient together my husband is not breathing")
+    assert spoke(result.ssml, "crisis_urgent", locale)
+    assert result.card is not None
+    body = result.card["content"]
+    number = content.emergency_text
+    assert number and number in body and content.helpline_text in body
+    assert body.index(number) < body.index(content.helpline_text)
+
+
 def test_crisis_stops_a_running_exercise(talk: Talk) -> None:
     convo = talk()
     convo.say("open resilient together")

@@ -468,6 +468,7 @@ def test_the_helpline_is_rendered_into_the_crisis_variants(tmp_path: Path) -> No
         "helpline",
         "crisis",
         "card_crisis_body",
+        "card_crisis_urgent_body",
         "crisis_number",
         "crisis_goodbye",
         "crisis_urgent",

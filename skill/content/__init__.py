@@ -81,6 +81,8 @@ class Content:
     default_zone: str
     # The locale's emergency number as speech ([helpline] emergency in speech.toml).
     emergency_speech: str
+    # ... and written, for the card ([helpline] emergency_text).
+    emergency_text: str = ""
     fillers: frozenset[str] = frozenset()
     refusals: frozenset[str] = frozenset()
     non_answers: frozenset[str] = frozenset()
@@ -349,4 +351,5 @@ def load(locale: str | None = DEFAULT_LOCALE) -> Content:
         closings=tuple(plain_words(str(f)) for f in capture.get("closings", [])),
         crisis_pack=crisis,
         emergency_speech=str(helpline["emergency"]),
+        emergency_text=str(helpline["emergency_text"]),
     )

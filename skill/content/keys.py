@@ -136,6 +136,8 @@ SPEECH_KEYS: dict[str, Key] = {
     # The number again, and the goodbye, after an urgent answer: {emergency} first.
     "crisis_urgent_number": _k("helpline emergency", "helpline emergency"),
     "crisis_urgent_goodbye": _k("helpline emergency", "helpline emergency"),
+    # The card after an urgent answer: the {emergency} number written first.
+    "card_crisis_urgent_body": _k("helpline emergency", "helpline emergency"),
     # After the crisis answer the session stays open: the reprompt offers the number again.
     "reprompt_crisis": _k(),
     # The number again ("what's the number", "say that again", yes to the reprompt).

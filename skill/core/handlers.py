@@ -195,7 +195,12 @@ def crisis(hi: HandlerInput, turn: Turn) -> Response:
         turn.session["urgent"] = True  # the emergency number stays first after this
     speech = say_crisis(turn, "crisis", "crisis_urgent")
     title = turn.voice.say("card_crisis_title")
-    body = turn.voice.say("card_crisis_body", helpline=Markup(turn.content.helpline_text))
+    written = Markup(turn.content.helpline_text)
+    if turn.session.get("urgent") is True:  # danger now: the emergency number first
+        emergency = turn.content.emergency_text
+        body = turn.voice.say("card_crisis_urgent_body", helpline=written, emergency=emergency)
+    else:
+        body = turn.voice.say("card_crisis_body", helpline=written)
     return reply(
         hi,
         turn,
