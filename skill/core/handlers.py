@@ -163,6 +163,7 @@ def reply(
         "speech": speech,
         "reprompt": reprompt,
         "elicit": list(elicit) if elicit is not None else None,
+        "keys": list(turn.voice.spoken),
     }
     return rb.response
 
@@ -318,6 +319,9 @@ def repeat(hi: HandlerInput, turn: Turn) -> Response:
     if isinstance(last, dict) and isinstance(last.get("speech"), str):
         reprompt = last.get("reprompt")
         elicit = last.get("elicit")
+        keys = last.get("keys")
+        if isinstance(keys, list):  # the record says the same keys were said again
+            turn.voice.spoken.extend(k for k in keys if isinstance(k, str))
         return reply(
             hi,
             turn,

@@ -12,6 +12,7 @@ Alexa's 8,000 characters of SSML is answered with the apology instead (and logge
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 from ask_sdk_core.dispatch_components import (
@@ -64,6 +65,15 @@ class LogResponse(AbstractResponseInterceptor):
         )
 
 
+@dataclass(frozen=True)
+class Reply:
+    """A response envelope and the record of what it said."""
+
+    response: dict[str, Any]
+    keys: tuple[str, ...]  # the content keys rendered, in order (speech, reprompt, card)
+    route: str | None  # the handler that took the turn
+
+
 class Skill:
     """The skill, built once per process with its services."""
 
@@ -94,6 +104,10 @@ class Skill:
 
     def invoke(self, envelope: dict[str, Any]) -> dict[str, Any]:
         """Handle one request envelope; return the response envelope as a dict."""
+        return self.invoke_recorded(envelope).response
+
+    def invoke_recorded(self, envelope: dict[str, Any]) -> Reply:
+        """:meth:`invoke`, with the record of what the reply said (its content keys)."""
         parsed = self.parse(envelope)
         session_attrs: dict[str, Any] = {}
         if parsed.session is not None:
@@ -113,7 +127,7 @@ class Skill:
             response_envelope = self._skill.invoke(parsed, turn)
         except Exception as exc:  # the apology handler itself failed
             log.error("apology failed error=%s", type(exc).__name__)
-            return self._plain_apology(turn, parsed)
+            return Reply(self._plain_apology(turn, parsed), tuple(turn.voice.spoken), turn.route)
         if parsed.session is None:
             response_envelope.session_attributes = None
         else:
@@ -122,8 +136,8 @@ class Skill:
         assert isinstance(out, dict)
         if _too_long(out):
             log.error("response too long route=%s", turn.route)
-            return self._plain_apology(turn, parsed)
-        return out
+            return Reply(self._plain_apology(turn, parsed), tuple(turn.voice.spoken), turn.route)
+        return Reply(out, tuple(turn.voice.spoken), turn.route)
 
     def _plain_apology(self, turn: Turn, parsed: RequestEnvelope) -> dict[str, Any]:
         """The generic apology, built without ask-sdk's dispatch: the last resort."""

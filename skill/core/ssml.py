@@ -63,12 +63,15 @@ class Voice:
     """Picks variants for one turn: random, never the variant a key used last time.
 
     ``recent`` maps key -> index of the variant last spoken; it lives in the session
-    attributes so a conversation does not repeat itself.
+    attributes so a conversation does not repeat itself. ``spoken`` lists the keys this
+    turn rendered (speech, reprompt and card), in order: the reply's record of what it
+    said, which tests and the simulator assert instead of guessing from wording.
     """
 
     content: Content
     rng: random.Random
     recent: MutableMapping[str, int] = field(default_factory=dict)
+    spoken: list[str] = field(default_factory=list)
 
     def pick(self, key: str) -> str:
         variants = self.content.variants(key)
@@ -78,6 +81,7 @@ class Voice:
             choices.remove(last)
         index = self.rng.choice(choices)
         self.recent[key] = index
+        self.spoken.append(key)
         return variants[index]
 
     def say(self, key: str, **slots: object) -> str:

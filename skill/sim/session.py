@@ -49,6 +49,9 @@ class TurnResult:
     considered: list[dict[str, Any]] = field(default_factory=list)
     request: dict[str, Any] = field(default_factory=dict, repr=False)
     response: dict[str, Any] = field(default_factory=dict, repr=False)
+    # The content keys the reply rendered, when the skill runs in this process (None
+    # over HTTP, where only the words are known).
+    keys: tuple[str, ...] | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -62,6 +65,7 @@ class TurnResult:
             "card": self.card,
             "directives": self.directives,
             "considered": self.considered,
+            "keys": list(self.keys) if self.keys is not None else None,
         }
 
 
@@ -198,7 +202,13 @@ class Conversation:
     ) -> TurnResult:
         session = None if events else self.session
         envelope = env.envelope(self.device, request, now=self.clock(), session=session)
-        out = self.skill.invoke(envelope)
+        keys: tuple[str, ...] | None = None
+        recorded = getattr(self.skill, "invoke_recorded", None)
+        if recorded is not None:
+            reply = recorded(envelope)
+            out, keys = reply.response, reply.keys
+        else:
+            out = self.skill.invoke(envelope)
         response = out.get("response") or {}
         ssml = (response.get("outputSpeech") or {}).get("ssml")
         reprompt_ssml = ((response.get("reprompt") or {}).get("outputSpeech") or {}).get("ssml")
@@ -233,4 +243,5 @@ class Conversation:
             considered=considered or [],
             request=envelope,
             response=out,
+            keys=keys,
         )
