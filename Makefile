@@ -7,7 +7,7 @@ STORE  ?= sqlite:///$(CURDIR)/var/together.db
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: install run test lint format chat bench profile crisis-report models lambda-zip clean
+.PHONY: install run test lint format chat bench profile crisis-report natural-report models lambda-zip clean
 
 install: $(STAMP)
 
@@ -61,6 +61,10 @@ bench: $(STAMP)
 ## make crisis-report: the crisis sets (tuned and held out) in four places, every locale
 crisis-report: $(STAMP)
 	$(BIN)/python bench/crisis_report.py
+
+## make natural-report: natural speech in the state it is said in (tuning and held-out sets)
+natural-report: $(STAMP)
+	$(BIN)/python bench/natural_report.py
 
 ## make models: rewrite the interaction models' parts generated from the crisis pack
 models: $(STAMP)

@@ -406,6 +406,7 @@ def start_breathing(
     )
     lead.append(Markup(pattern.how) + breaks(1.5))
     plan = br.new_plan(breathing, pattern_id, minutes)
+    turn.record["breath"] = {"pattern": pattern_id, "seconds": minutes * 60}
     turn.update(lambda s: progress.practice_change(s, "breathe", turn.today, person=turn.person))
     return breathe_round(hi, turn, plan, " ".join(lead))
 

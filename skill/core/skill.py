@@ -12,7 +12,7 @@ Alexa's 8,000 characters of SSML is answered with the apology instead (and logge
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ask_sdk_core.dispatch_components import (
@@ -72,6 +72,7 @@ class Reply:
     response: dict[str, Any]
     keys: tuple[str, ...]  # the content keys rendered, in order (speech, reprompt, card)
     route: str | None  # the handler that took the turn
+    record: dict[str, Any] = field(default_factory=dict)  # what it did (Turn.record)
 
 
 class Skill:
@@ -127,7 +128,9 @@ class Skill:
             response_envelope = self._skill.invoke(parsed, turn)
         except Exception as exc:  # the apology handler itself failed
             log.error("apology failed error=%s", type(exc).__name__)
-            return Reply(self._plain_apology(turn, parsed), tuple(turn.voice.spoken), turn.route)
+            return Reply(
+                self._plain_apology(turn, parsed), tuple(turn.voice.spoken), turn.route, turn.record
+            )
         if parsed.session is None:
             response_envelope.session_attributes = None
         else:
@@ -136,8 +139,14 @@ class Skill:
         assert isinstance(out, dict)
         if _too_long(out):
             log.error("response too long route=%s", turn.route)
-            return Reply(self._plain_apology(turn, parsed), tuple(turn.voice.spoken), turn.route)
-        return Reply(out, tuple(turn.voice.spoken), turn.route)
+            return Reply(
+                self._plain_apology(turn, parsed), tuple(turn.voice.spoken), turn.route, turn.record
+            )
+        return self._reply(turn, out)
+
+    @staticmethod
+    def _reply(turn: Turn, out: dict[str, Any]) -> Reply:
+        return Reply(out, tuple(turn.voice.spoken), turn.route, turn.record)
 
     def _plain_apology(self, turn: Turn, parsed: RequestEnvelope) -> dict[str, Any]:
         """The generic apology, built without ask-sdk's dispatch: the last resort."""

@@ -62,6 +62,9 @@ class Turn:
     voice: Voice = field(init=False)
     route: str | None = None  # the handler that took the turn (for logs)
     writes: int = field(default=0, init=False)  # writes applied so far in this turn
+    # What the turn did, for the reply's record (tests and the simulator read it, never
+    # Alexa): "breath" -> {"pattern", "seconds"} when breathing started.
+    record: dict[str, Any] = field(default_factory=dict, init=False)
 
     def __post_init__(self) -> None:
         recent = self.session.setdefault("recent", {})

@@ -52,6 +52,13 @@ class TurnResult:
     # The content keys the reply rendered, when the skill runs in this process (None
     # over HTTP, where only the words are known).
     keys: tuple[str, ...] | None = None
+    # What the reply recorded doing (in-process only): "breath" -> pattern and seconds.
+    record: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def breath(self) -> dict[str, Any] | None:
+        value = self.record.get("breath")
+        return value if isinstance(value, dict) else None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -203,10 +210,11 @@ class Conversation:
         session = None if events else self.session
         envelope = env.envelope(self.device, request, now=self.clock(), session=session)
         keys: tuple[str, ...] | None = None
+        record: dict[str, Any] = {}
         recorded = getattr(self.skill, "invoke_recorded", None)
         if recorded is not None:
             reply = recorded(envelope)
-            out, keys = reply.response, reply.keys
+            out, keys, record = reply.response, reply.keys, reply.record
         else:
             out = self.skill.invoke(envelope)
         response = out.get("response") or {}
@@ -244,4 +252,5 @@ class Conversation:
             request=envelope,
             response=out,
             keys=keys,
+            record=record,
         )
