@@ -356,9 +356,25 @@ class Screen:
             verdict = self._signals(every)
             if _rank(verdict) > _rank(best):
                 return verdict
+        if best.level == CRISIS and not best.urgent and self._urgent(every):
+            # A crisis with danger now in it ("... walked out with the car keys"): the
+            # emergency number comes first.
+            return Verdict(CRISIS, best.family, urgent=True)
         if best.family == PAST and every and self._clears_past(every):
             return CLEAR
         return best
+
+    def _urgent(self, words: list[str]) -> bool:
+        """An urgent signal kind (a body that will not wake, someone out of reach, violence
+        now) found, plainly, anywhere in the utterance."""
+        matcher = _Matcher(words, self.pack.not_names, self._firsts)
+        covered = self._ordinary_spans(matcher)
+        return any(
+            self._match(matcher, (node,), covered) == PLAIN
+            for signal in self.signals.kinds
+            if signal.urgent
+            for node in signal.parts
+        )
 
     def _clears_past(self, words: list[str]) -> bool:
         """A crisis only in the past, said with recovery words ("i used to self harm and
