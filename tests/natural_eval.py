@@ -50,6 +50,12 @@ SEEDED = ("ask resilient together to celebrate that we cooked together",)
 PATTERNS = {"box": "box", "478": "four_seven_eight", "even": "resonance", "sigh": "cyclic_sigh"}
 BREATH_START = {"breathe_intro"}
 ORDINAL_MENU = {1: "breathe", 2: "gratitude", 3: "win", 4: "reflection"}
+INTENT_MEANING = {
+    "BreatheIntent": "breathe",
+    "GratitudeIntent": "gratitude",
+    "CelebrateWinIntent": "win",
+    "ReflectionIntent": "reflection",
+}
 
 
 @dataclass(frozen=True)
@@ -93,6 +99,7 @@ class Seen:
     state: str | None  # the session state after the turn (None: the session ended)
     before: Snapshot
     after: Snapshot
+    offered: tuple[str, ...] = ()  # what the menu before the turn named, in order
 
     @property
     def keys(self) -> tuple[str, ...]:
@@ -173,7 +180,10 @@ JUDGES: dict[str, Callable[[Seen, Row], bool]] = {
         and not s.said("fallback", "fallback_again")
     ),
     "repeat": lambda s, r: not s.said("fallback", "fallback_again", "nothing_to_repeat"),
-    "thanks": lambda s, r: s.said("thanks") and _not_saving(s),
+    # After the crisis answer, thanks closes warmly with the number once more.
+    "thanks": lambda s, r: (
+        s.said("thanks", "crisis_goodbye", "crisis_urgent_goodbye") and _not_saving(s)
+    ),
     "yes": lambda s, r: _yes(s, r),
     "no": lambda s, r: _no(s, r),
     "ordinal": lambda s, r: _ordinal(s, r),
@@ -214,10 +224,14 @@ def _no(seen: Seen, row: Row) -> bool:
 
 
 def _ordinal(seen: Seen, row: Row) -> bool:
+    """A position in the list the skill had just offered (the order it said them)."""
     n = int(row.arg("ordinal") or 0)
-    want = ORDINAL_MENU.get(n)
-    if want is None:
+    offered = [INTENT_MEANING.get(i) for i in seen.offered] or list(ORDINAL_MENU.values())
+    if "last" in row.utterance.split():  # "the last one": the writer counted the menu it knew
+        n = len(offered)
+    if not 1 <= n <= len(offered) or offered[n - 1] is None:
         return False
+    want = str(offered[n - 1])
     return JUDGES[want](seen, Row(row.locale, row.state, row.utterance, want))
 
 
@@ -287,12 +301,19 @@ def play(rows: Sequence[Row]) -> Report:
                 for lead in LEADS[row.state]:
                     convo.say(lead)
                 key = hash_id(device.user_id, salt=skill.services.salt)
+                offered = (convo.session.attributes or {}).get("offered") if convo.session else None
                 before = store.read(key)
                 result = convo.say(row.utterance)
                 after = store.read(key)
                 session = convo.session
                 state = (session.attributes or {}).get("state") if session else None
-                seen = Seen(result, state if isinstance(state, str) else None, before, after)
+                seen = Seen(
+                    result,
+                    state if isinstance(state, str) else None,
+                    before,
+                    after,
+                    tuple(offered) if isinstance(offered, list) else (),
+                )
                 judge = JUDGES.get(row.label)
                 ok = bool(judge and judge(seen, row))
                 report.outcomes.append(

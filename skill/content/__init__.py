@@ -49,6 +49,7 @@ class Pattern:
     name: str
     how: str
     phases: tuple[tuple[str, float], ...]
+    also: tuple[str, ...] = ()  # other names and descriptions, as plain words
 
     @property
     def cycle_seconds(self) -> float:
@@ -93,6 +94,15 @@ class Content:
     instead: tuple[str, ...] = ()
     instead_endings: tuple[str, ...] = ()
     closings: tuple[str, ...] = ()
+    # What words mean outside a question (capture.toml): see heard_* below.
+    refusal_words: frozenset[str] = frozenset()
+    refusal_cues: frozenset[str] = frozenset()
+    repeat_requests: frozenset[str] = frozenset()
+    offer_openers: tuple[str, ...] = ()
+    thanks: frozenset[str] = frozenset()
+    goodbyes: frozenset[str] = frozenset()
+    goodbye_endings: tuple[str, ...] = ()
+    ordinals: tuple[tuple[str, int], ...] = ()  # phrase -> position (-1: the last), longest first
     # The crisis language pack as read (the model generator expands its samples).
     crisis_pack: dict[str, Any] = field(default_factory=dict, compare=False)
 
@@ -101,17 +111,73 @@ class Content:
         return plain_words(text) in self.fillers
 
     def is_refusal(self, text: str) -> bool:
-        """True when a captured answer declines the question ("pass", "not now"), or is
-        made only of words that give nothing ("yeah nah nothing today")."""
+        """True when a captured answer declines the question ("pass", "not now"), is
+        made only of words that give nothing ("yeah nah nothing today"), or only of those
+        and a few more with a refusal cue in them ("i'm drawing a blank", "no wins today")."""
         plain = plain_words(text)
         words = plain.split()
-        return plain in self.refusals or (bool(words) and all(w in self.non_answers for w in words))
+        if not words:
+            return False
+        if plain in self.refusals or all(w in self.non_answers for w in words):
+            return True
+        allowed = self.non_answers | self.refusal_words | self.fillers
+        return all(w in allowed for w in words) and any(w in self.refusal_cues for w in words)
+
+    def _unfilled(self, text: str) -> str:
+        words = plain_words(text).split()
+        while words and words[0] in self.fillers:
+            words.pop(0)
+        while words and words[-1] in self.fillers:
+            words.pop()
+        return " ".join(words)
+
+    def is_repeat_request(self, text: str) -> bool:
+        """True when the whole reply asks to hear the question again ("sorry, what?")."""
+        return self._unfilled(text) in self.repeat_requests
+
+    def is_thanks(self, text: str) -> bool:
+        return self._unfilled(text) in self.thanks
+
+    def is_goodbye(self, text: str) -> bool:
+        """The household is done for now: a goodbye, or a short reply ending with one
+        ("nah all good see ya") that asks for nothing the skill offers."""
+        plain = self._unfilled(text)
+        if plain in self.goodbyes:
+            return True
+        short = len(plain.split()) <= 8 and self.offered_in(plain) is None
+        return short and any(plain == e or plain.endswith(" " + e) for e in self.goodbye_endings)
+
+    def ordinal_in(self, text: str) -> int | None:
+        """The position a reply picks from a list ("the second one" -> 2, "the last one"
+        -> -1), when the reply is only that (and fillers, "please", "one")."""
+        plain = self._unfilled(text)
+        for tail in (" please", " thanks", " one", " only"):
+            if plain.endswith(tail) and plain[: -len(tail)] in dict(self.ordinals):
+                plain = plain[: -len(tail)]
+        return dict(self.ordinals).get(plain)
+
+    def offers_named(self, text: str) -> list[str]:
+        """The intents of the offered phrases in ``text``, in the order they are said
+        (longest phrase first where two overlap); a phrase right after "not" is left out."""
+        words = plain_words(text).split()
+        taken = [False] * len(words)
+        found: list[tuple[int, str]] = []
+        for phrase, intent in self.offers:  # longest first
+            size = len(phrase.split())
+            for start in range(len(words) - size + 1):
+                if any(taken[start : start + size]):
+                    continue
+                if " ".join(words[start : start + size]) == phrase:
+                    taken[start : start + size] = [True] * size
+                    if start == 0 or words[start - 1] != "not":
+                        found.append((start, intent))
+        return [intent for _, intent in sorted(found)]
 
     def offered_in(self, text: str) -> str | None:
-        """The intent of the longest offered phrase in ``text`` ("let's do breathing
-        instead" -> BreatheIntent), as whole words; None when there is none."""
-        padded = f" {plain_words(text)} "
-        return next((intent for phrase, intent in self.offers if f" {phrase} " in padded), None)
+        """The intent of the last offered phrase in ``text`` ("a win, wait no, the
+        reflection" -> ReflectionIntent), as whole words; None when there is none."""
+        named = self.offers_named(text)
+        return named[-1] if named else None
 
     def is_closing(self, text: str) -> bool:
         """True when a reply after the crisis answer closes the conversation."""
@@ -126,6 +192,8 @@ class Content:
         plain = " ".join(words)
         if _starts_with(plain, self.mind_changes):
             return True
+        if _starts_with(plain, self.offer_openers) and self.offered_in(plain) is not None:
+            return True  # "no i meant a gratitude", "change it to breathing"
         if any(plain.endswith(" " + e) for e in self.instead_endings):
             return True
         return any(f" {w} " in f" {plain} " for w in self.instead)
@@ -257,6 +325,7 @@ def _breathing(data: dict[str, Any], where: str) -> Breathing:
                 str(p["name"]),
                 str(p["how"]),
                 tuple((str(name), float(secs)) for name, secs in p["phases"]),
+                tuple(plain_words(str(a)) for a in p.get("also", [])),
             )
             for pid, p in data["patterns"].items()
         }
@@ -349,6 +418,19 @@ def load(locale: str | None = DEFAULT_LOCALE) -> Content:
         instead=tuple(plain_words(str(f)) for f in capture.get("instead", [])),
         instead_endings=tuple(plain_words(str(f)) for f in capture.get("instead_endings", [])),
         closings=tuple(plain_words(str(f)) for f in capture.get("closings", [])),
+        refusal_words=frozenset(plain_words(str(f)) for f in capture.get("refusal_words", [])),
+        refusal_cues=frozenset(plain_words(str(f)) for f in capture.get("refusal_cues", [])),
+        repeat_requests=frozenset(plain_words(str(f)) for f in capture.get("repeat_requests", [])),
+        offer_openers=tuple(plain_words(str(f)) for f in capture.get("offer_openers", [])),
+        thanks=frozenset(plain_words(str(f)) for f in capture.get("thanks", [])),
+        goodbyes=frozenset(plain_words(str(f)) for f in capture.get("goodbyes", [])),
+        goodbye_endings=tuple(plain_words(str(f)) for f in capture.get("goodbye_endings", [])),
+        ordinals=tuple(
+            sorted(
+                ((plain_words(str(k)), int(v)) for k, v in capture.get("ordinals", {}).items()),
+                key=lambda kv: -len(kv[0]),
+            )
+        ),
         crisis_pack=crisis,
         emergency_speech=str(helpline["emergency"]),
         emergency_text=str(helpline["emergency_text"]),

@@ -52,6 +52,8 @@ SPEECH_KEYS: dict[str, Key] = {
     # "Yes" or "no" when nothing was asked.
     "yes_no_unexpected": _k(),
     "nothing_to_repeat": _k(),
+    # "Thank you", "cheers": a warm word back, and whatever was open stays open.
+    "thanks": _k(),
     "error": _k(),
     "store_error": _k(),
     # --- breathing -------------------------------------------------------------

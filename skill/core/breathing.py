@@ -54,13 +54,15 @@ def choose_pattern(breathing: Breathing, slot_id: str | None, slot_value: str | 
 
 
 def pattern_named_in(breathing: Breathing, text: str) -> str | None:
-    """The pattern whose name (or id in words) the text says, as whole words."""
+    """The pattern the text names or describes (its id, name or one of its ``also``
+    phrases, as whole words; the longest phrase wins)."""
     padded = f" {plain_words(text)} "
+    best: tuple[int, str] | None = None
     for pattern in breathing.patterns.values():
-        for name in (pattern.id.replace("_", " "), pattern.name.lower()):
-            if f" {name} " in padded:
-                return pattern.id
-    return None
+        for name in (pattern.id.replace("_", " "), plain_words(pattern.name), *pattern.also):
+            if name and f" {name} " in padded and (best is None or len(name) > best[0]):
+                best = (len(name), pattern.id)
+    return best[1] if best else None
 
 
 def parse_minutes(value: str | None) -> int | None:

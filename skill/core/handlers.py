@@ -54,7 +54,7 @@ from ask_sdk_model.ui import SimpleCard
 from skill.content import Prompt
 from skill.core import breathing as br
 from skill.core import progress
-from skill.core.ssml import Markup, breaks, clip_text, escape, spoken_list
+from skill.core.ssml import Markup, breaks, clip_text, escape, spoken_list, to_plain
 from skill.core.turn import Turn, utc_stamp
 from skill.store.base import Change, Entry, Snapshot, StoreError
 
@@ -174,6 +174,8 @@ def silent(hi: HandlerInput) -> Response:
 
 
 def menu_reply(hi: HandlerInput, turn: Turn, speech: str) -> Response:
+    # What the menu named, in the order it named them: "the second one" picks from this.
+    turn.session["offered"] = list(dict.fromkeys(turn.content.offers_named(to_plain(speech))))
     return reply(hi, turn, speech, reprompt=turn.voice.say("reprompt_menu"), next_state="menu")
 
 
@@ -340,8 +342,69 @@ def repeat(hi: HandlerInput, turn: Turn) -> Response:
     return menu_reply(hi, turn, turn.voice.say("nothing_to_repeat"))
 
 
+def heard(hi: HandlerInput, turn: Turn) -> Response | None:
+    """What the words Alexa's catch-all heard mean, outside a question: a practice the
+    skill offers (the last one named, so "a win, wait no, the reflection" is the
+    reflection), a breathing pattern by name or description ("the square one"), a
+    position in the list just offered ("the second one"), thanks, or a goodbye. None
+    when they mean none of these."""
+    said = slot_value(hi, "said")
+    if said is None:
+        return None
+    content = turn.content
+    if content.is_thanks(said):
+        return stay_open(hi, turn, turn.voice.say("thanks"))
+    if content.is_goodbye(said):
+        return stop(hi, turn)
+    wanted = content.offered_in(said)
+    position = content.ordinal_in(said)
+    offered = turn.session.get("offered")
+    if wanted is None and position is not None and isinstance(offered, list) and offered:
+        index = position - 1 if position > 0 else len(offered) + position
+        if 0 <= index < len(offered) and isinstance(offered[index], str):
+            wanted = offered[index]
+    pattern = br.pattern_named_in(content.breathing, said)
+    if wanted is None and pattern is not None:
+        wanted = "BreatheIntent"
+    return go_to(hi, turn, wanted, said) if wanted is not None else None
+
+
+def go_to(hi: HandlerInput, turn: Turn, wanted: str | None, said: str) -> Response | None:
+    """Start what the household asked for in their own words (an offer's intent)."""
+    if wanted == "BreatheIntent":
+        breathing = turn.content.breathing
+        pattern = br.pattern_named_in(breathing, said) or breathing.default
+        return start_breathing(hi, turn, pattern, breathing.default_minutes, None)
+    if wanted == "GratitudeIntent":
+        return gratitude_question(hi, turn)
+    if wanted == "CelebrateWinIntent":
+        return ask_for(hi, turn, "win", turn.voice.say("win_ask"))
+    if wanted == "ReflectionIntent":
+        return reflection(hi, turn)
+    if wanted == "ProgressIntent":
+        return progress_(hi, turn)
+    if wanted == "RecallIntent":
+        return recall(hi, turn)
+    if wanted == "FindHelpIntent":
+        return find_help(hi, turn)
+    if wanted == "DeleteDataIntent":
+        return delete_ask(hi, turn)
+    return None
+
+
+def stay_open(hi: HandlerInput, turn: Turn, speech: str) -> Response:
+    """Speak, and keep the session where it was (the menu when nothing was running)."""
+    current = state(turn) or "menu"
+    reprompt = "reprompt_menu" if current == "menu" else "reprompt_fallback"
+    return reply(hi, turn, speech, reprompt=turn.voice.say(reprompt), next_state=current)
+
+
 def fallback(hi: HandlerInput, turn: Turn) -> Response:
     current = state(turn)
+    if current not in CAPTURES and current not in ("delete_confirm", "crisis"):
+        understood = heard(hi, turn)
+        if understood is not None:
+            return understood
     turn.session["misses"] = int(turn.session.get("misses", 0)) + 1  # typed by the reader
     if current in CAPTURES:
         assert current is not None
@@ -493,26 +556,22 @@ def ask_for(hi: HandlerInput, turn: Turn, kind: str, speech: str) -> Response:
 
 
 def not_an_answer(turn: Turn, said: str) -> bool:
-    return turn.content.is_refusal(said) or turn.content.is_mind_change(said)
+    content = turn.content
+    return (
+        content.is_refusal(said) or content.is_mind_change(said) or content.is_repeat_request(said)
+    )
 
 
 def not_answered(hi: HandlerInput, turn: Turn, said: str) -> Response:
-    """A declined question is let go; a mind change goes where it asked ("actually no,
-    let's do breathing instead"), or hears the offer again. Neither is saved."""
+    """A declined question is let go; "sorry, what?" hears the question again; a mind
+    change goes where it asked ("actually no, let's do breathing instead"), or hears
+    the offer again. None of them is saved."""
+    if turn.content.is_repeat_request(said):
+        return repeat(hi, turn)
     if turn.content.is_refusal(said):
         return reply(hi, turn, turn.voice.say("capture_declined"))
-    wanted = turn.content.offered_in(said)
-    if wanted == "BreatheIntent":
-        breathing = turn.content.breathing
-        pattern = br.pattern_named_in(breathing, said) or breathing.default
-        return start_breathing(hi, turn, pattern, breathing.default_minutes, None)
-    if wanted == "GratitudeIntent":
-        return gratitude_question(hi, turn)
-    if wanted == "CelebrateWinIntent":
-        return ask_for(hi, turn, "win", turn.voice.say("win_ask"))
-    if wanted == "ReflectionIntent":
-        return reflection(hi, turn)
-    return menu_reply(hi, turn, turn.voice.say("capture_changed"))
+    went = go_to(hi, turn, turn.content.offered_in(said), said)
+    return went or menu_reply(hi, turn, turn.voice.say("capture_changed"))
 
 
 def record_entry(turn: Turn, kind: str, said: str) -> int:

@@ -43,6 +43,7 @@ _SESSION_TYPES: dict[str, type] = {
     "recent": dict,
     "misses": int,
     "urgent": bool,
+    "offered": list,
 }
 
 
