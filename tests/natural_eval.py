@@ -159,11 +159,14 @@ JUDGES: dict[str, Callable[[Seen, Row], bool]] = {
     "win_direct": lambda s, r: s.grew("count.win"),
     "reflection": lambda s, r: s.said("reflection_today", "reflection_again") and not s.saved,
     "another_reflection": lambda s, r: s.said("reflection_another") and not s.saved,
-    "yesterday_question": lambda s, r: s.said("reflection_yesterday"),
+    "yesterday_question": lambda s, r: s.said("reflection_yesterday", "reflection_yesterday_none"),
     "progress": lambda s, r: s.said(
         "progress_summary_streak", "progress_summary_no_streak", "progress_nothing_yet"
     ),
-    "week": lambda s, r: s.said("progress_week", "progress_week_none"),
+    # The progress answer ends with the week ("and over the past week, ...").
+    "week": lambda s, r: s.said(
+        "progress_summary_streak", "progress_summary_no_streak", "progress_nothing_yet"
+    ),
     "recall_gratitude": lambda s, r: s.said("recall_gratitudes", "recall_gratitudes_empty"),
     "recall_wins": lambda s, r: s.said("recall_wins", "recall_wins_empty"),
     "yesterday_entries": lambda s, r: s.said("recall_yesterday", "recall_yesterday_empty"),

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import string
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -102,6 +103,8 @@ class Content:
     thanks: frozenset[str] = frozenset()
     goodbyes: frozenset[str] = frozenset()
     goodbye_endings: tuple[str, ...] = ()
+    # [asks] in capture.toml: action -> phrases (plain words), longest first.
+    asks: dict[str, tuple[str, ...]] = field(default_factory=dict)
     ordinals: tuple[tuple[str, int], ...] = ()  # phrase -> position (-1: the last), longest first
     # The crisis language pack as read (the model generator expands its samples).
     crisis_pack: dict[str, Any] = field(default_factory=dict, compare=False)
@@ -137,6 +140,20 @@ class Content:
 
     def is_thanks(self, text: str) -> bool:
         return self._unfilled(text) in self.thanks
+
+    def asks_for(self, text: str, actions: Sequence[str]) -> str | None:
+        """The first of ``actions`` one of whose [asks] phrases the reply says (as whole
+        words; ``yes`` only as the whole reply)."""
+        plain = self._unfilled(text)
+        padded = f" {plain} "
+        for action in actions:
+            phrases = self.asks.get(action, ())
+            if action == "yes":
+                if plain in phrases:
+                    return action
+            elif any(f" {p} " in padded for p in phrases):
+                return action
+        return None
 
     def is_goodbye(self, text: str) -> bool:
         """The household is done for now: a goodbye, or a short reply ending with one
@@ -425,6 +442,10 @@ def load(locale: str | None = DEFAULT_LOCALE) -> Content:
         thanks=frozenset(plain_words(str(f)) for f in capture.get("thanks", [])),
         goodbyes=frozenset(plain_words(str(f)) for f in capture.get("goodbyes", [])),
         goodbye_endings=tuple(plain_words(str(f)) for f in capture.get("goodbye_endings", [])),
+        asks={
+            str(action): tuple(sorted((plain_words(str(p)) for p in phrases), key=len)[::-1])
+            for action, phrases in capture.get("asks", {}).items()
+        },
         ordinals=tuple(
             sorted(
                 ((plain_words(str(k)), int(v)) for k, v in capture.get("ordinals", {}).items()),

@@ -54,6 +54,23 @@ SPEECH_KEYS: dict[str, Key] = {
     "nothing_to_repeat": _k(),
     # "Thank you", "cheers": a warm word back, and whatever was open stays open.
     "thanks": _k(),
+    # "How long is left?" during breathing: {minutes_left} ("2 minutes"), then the
+    # exercise waits as before (ends with the question to go on).
+    "breathe_time_left": _k("minutes_left", "minutes_left"),
+    # ... when nothing is running.
+    "time_left_nothing": _k(),
+    # "What kinds of breathing are there?": the {patterns} by name.
+    "breathing_kinds": _k("patterns", "patterns"),
+    # A different reflection {prompt} on request; when they have had a couple already
+    # today, today's {prompt} again, gently.
+    "reflection_another": _k("prompt", "prompt"),
+    "reflection_enough": _k("prompt", "prompt"),
+    # "What was yesterday's question?": yesterday's {prompt}; or there was none.
+    "reflection_yesterday": _k("prompt", "prompt"),
+    "reflection_yesterday_none": _k(),
+    # "What did we say yesterday?": yesterday's gratitudes and wins ({items}, {count}).
+    "recall_yesterday": _k("items count", "items"),
+    "recall_yesterday_empty": _k(),
     "error": _k(),
     "store_error": _k(),
     # --- breathing -------------------------------------------------------------

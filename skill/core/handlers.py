@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from ask_sdk_core.dispatch_components import (
@@ -61,6 +62,7 @@ from skill.store.base import Change, Entry, Snapshot, StoreError
 log = logging.getLogger("skill.core")
 
 RECALL_LIMIT = 3
+MORE_PROMPTS = 2  # different reflection prompts a household may ask for in one day
 Can = Callable[[HandlerInput, Turn], bool]
 Do = Callable[[HandlerInput, Turn], Response]
 
@@ -352,6 +354,34 @@ def heard(hi: HandlerInput, turn: Turn) -> Response | None:
     if said is None:
         return None
     content = turn.content
+    current = state(turn)
+    if current in ("breathing", "paused"):
+        during = content.asks_for(said, ("time_left", "pause", "resume", "yes"))
+        if during == "time_left":
+            return time_left(hi, turn)
+        if during == "pause" and current == "breathing":
+            return pause(hi, turn)
+        if during in ("resume", "yes"):
+            return resume(hi, turn)
+    if current == "support" and content.asks_for(said, ("yes",)):
+        return support_breathe(hi, turn)
+    asked = content.asks_for(
+        said,
+        (
+            "yesterday_question",
+            "yesterday_entries",
+            "another_reflection",
+            "week",
+            "breathing_kinds",
+            "find_help",
+            "help",
+            "time_left",
+        ),
+    )
+    if asked is None and content.asks_for(said, ("another_one",)) and heard_reflection(turn):
+        asked = "another_reflection"
+    if asked is not None:
+        return ASKED[asked](hi, turn)
     if content.is_thanks(said):
         return stay_open(hi, turn, turn.voice.say("thanks"))
     if content.is_goodbye(said):
@@ -392,6 +422,86 @@ def go_to(hi: HandlerInput, turn: Turn, wanted: str | None, said: str) -> Respon
     return None
 
 
+def heard_reflection(turn: Turn) -> bool:
+    """Today's reflection was the last thing heard (this session), or has been heard
+    today: "another one" then means another prompt."""
+    last = turn.session.get("last")
+    keys = last.get("keys") if isinstance(last, dict) else None
+    if isinstance(keys, list) and any(str(k).startswith("reflection_") for k in keys):
+        return True
+    return turn.read().str("prompt.day") == turn.today.isoformat()
+
+
+def time_left(hi: HandlerInput, turn: Turn) -> Response:
+    plan = current_plan(turn)
+    if plan is None:
+        return menu_reply(hi, turn, turn.voice.say("time_left_nothing"))
+    left = amount(turn, "minute", br.minutes_left(turn.content.breathing, plan))
+    current = state(turn) or "breathing"
+    reprompt = "reprompt_breathe_paused" if current == "paused" else "reprompt_breathe_continue"
+    speech = turn.voice.say("breathe_time_left", minutes_left=left)
+    return reply(hi, turn, speech, reprompt=turn.voice.say(reprompt), next_state=current)
+
+
+def another_reflection(hi: HandlerInput, turn: Turn) -> Response:
+    """A different prompt, from the deck's rotation, at most MORE_PROMPTS times a day."""
+    deck = [p.id for p in turn.content.reflections]
+    chosen: dict[str, Any] = {}
+
+    def build(snap: Snapshot) -> Change | None:
+        first = snap.str("prompt.day") != turn.today.isoformat()
+        pick, change = progress.another_prompt(snap, deck, turn.today, turn.rng, MORE_PROMPTS)
+        chosen["id"], chosen["key"] = (
+            pick,
+            (
+                "reflection_today"
+                if first
+                else "reflection_another"
+                if change
+                else "reflection_enough"
+            ),
+        )
+        if change is None or not first:
+            return change
+        counted = progress.practice_change(snap, "reflection", turn.today, person=turn.person)
+        return progress.combine(change, counted)
+
+    turn.update(build)
+    prompt = turn.content.prompt(chosen["id"])
+    assert prompt is not None
+    return say_reflection(hi, turn, chosen["key"], prompt)
+
+
+def yesterday_question(hi: HandlerInput, turn: Turn) -> Response:
+    prompt = turn.content.prompt(progress.yesterdays_prompt(turn.read(), turn.today) or "")
+    if prompt is None:
+        return stay_open(hi, turn, turn.voice.say("reflection_yesterday_none"))
+    return say_reflection(hi, turn, "reflection_yesterday", prompt)
+
+
+def yesterday_entries(hi: HandlerInput, turn: Turn) -> Response:
+    """What the household saved yesterday (their local day), gratitudes then wins."""
+    yesterday = turn.today - timedelta(days=1)
+    said: list[str] = []
+    for kind in ("gratitude", "win"):
+        entries = (
+            turn.services.store.entries(turn.household, kind, now=turn.now, limit=RECALL_LIMIT)
+            if turn.household
+            else []
+        )
+        said += [escape(clip_text(e.text)) for e in entries if turn.local_date(e.at) == yesterday]
+    if not said:
+        return stay_open(hi, turn, turn.voice.say("recall_yesterday_empty"))
+    items = Markup(spoken_list(said, turn.content.and_word))
+    return reply(hi, turn, turn.voice.say("recall_yesterday", items=items, count=len(said)))
+
+
+def breathing_kinds(hi: HandlerInput, turn: Turn) -> Response:
+    names = [escape(p.name) for p in turn.content.breathing.patterns.values()]
+    patterns = Markup(spoken_list(names, turn.content.and_word))
+    return menu_reply(hi, turn, turn.voice.say("breathing_kinds", patterns=patterns))
+
+
 def stay_open(hi: HandlerInput, turn: Turn, speech: str) -> Response:
     """Speak, and keep the session where it was (the menu when nothing was running)."""
     current = state(turn) or "menu"
@@ -411,7 +521,11 @@ def fallback(hi: HandlerInput, turn: Turn) -> Response:
         return ask_for(hi, turn, current, turn.voice.say(f"{current}_empty"))
     if current == "delete_confirm":
         # A confirmation is answered by the very next turn or not at all: a "yes" later
-        # must never erase a household (it may answer something else entirely).
+        # must never erase a household (it may answer something else entirely). A plain
+        # yes in other words ("yes, delete it", "i'm sure") is that answer.
+        said = slot_value(hi, "said")
+        if said is not None and turn.content.asks_for(said, ("yes",)):
+            return delete_yes(hi, turn)
         return menu_reply(hi, turn, turn.voice.say("delete_kept"))
     if current == "support":  # after the support answer: offer again, never a menu
         return stay(hi, turn, turn.voice.say("reprompt_support"), "reprompt_support", "support")
@@ -729,6 +843,18 @@ def delete_no(hi: HandlerInput, turn: Turn) -> Response:
 def _any(_hi: HandlerInput, _turn: Turn) -> bool:
     return True
 
+
+# What a household asked for in its own words (capture.toml [asks]) -> what answers it.
+ASKED: dict[str, Do] = {
+    "time_left": time_left,
+    "another_reflection": another_reflection,
+    "yesterday_question": yesterday_question,
+    "yesterday_entries": yesterday_entries,
+    "week": lambda hi, turn: progress_(hi, turn),
+    "breathing_kinds": breathing_kinds,
+    "find_help": lambda hi, turn: find_help(hi, turn),
+    "help": lambda hi, turn: help_(hi, turn),
+}
 
 ROUTES: list[tuple[str, Can, Do]] = [
     ("crisis", crisis_can, crisis),

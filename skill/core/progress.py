@@ -131,11 +131,53 @@ def todays_prompt(
         remaining = [pid for pid in deck if pid != chosen] or list(deck)
     pick = rng.choice(remaining)
     used.append(pick)
-    change = Change(
-        set={"prompt.day": today.isoformat(), "prompt.id": pick, "prompt.used": ",".join(used)},
-        expect={"prompt.day": snap.str("prompt.day")},
-    )
+    fields: dict[str, str | int] = {
+        "prompt.day": today.isoformat(),
+        "prompt.id": pick,
+        "prompt.used": ",".join(used),
+        "prompt.more": 0,
+    }
+    if chosen is not None and snap.str("prompt.day"):  # kept for "yesterday's question"
+        fields["prompt.prev"] = chosen
+        fields["prompt.prev_day"] = str(snap.str("prompt.day"))
+    change = Change(set=fields, expect={"prompt.day": snap.str("prompt.day")})
     return pick, change
+
+
+def another_prompt(
+    snap: Snapshot, deck: Sequence[str], today: date, rng: random.Random, most: int
+) -> tuple[str, Change | None]:
+    """A different prompt for today, from the deck's rotation (so no prompt comes
+    round sooner than it would have), at most ``most`` times a day; None as the change
+    when the household has had that many already (today's stays)."""
+    current, change = todays_prompt(snap, deck, today, rng)
+    if change is not None:  # nothing heard yet today: today's prompt is the answer
+        return current, change
+    if snap.int("prompt.more") >= most:
+        return current, None
+    used = [pid for pid in (snap.str("prompt.used") or "").split(",") if pid in deck]
+    remaining = [pid for pid in deck if pid not in set(used)] or [
+        pid for pid in deck if pid != current
+    ]
+    if not remaining:
+        return current, None
+    pick = rng.choice(remaining)
+    if pick not in used:
+        used.append(pick)
+    return pick, Change(
+        set={"prompt.id": pick, "prompt.used": ",".join(used)},
+        add={"prompt.more": 1},
+        expect={"prompt.id": current},
+    )
+
+
+def yesterdays_prompt(snap: Snapshot, today: date) -> str | None:
+    """The prompt heard on the household's previous day, when that day was yesterday."""
+    if snap.str("prompt.day") == (today - timedelta(days=1)).isoformat():
+        return snap.str("prompt.id")
+    if snap.str("prompt.prev_day") == (today - timedelta(days=1)).isoformat():
+        return snap.str("prompt.prev")
+    return None
 
 
 def first_visit_change(snap: Snapshot, stamp: str) -> Change | None:

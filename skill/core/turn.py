@@ -108,6 +108,10 @@ class Turn:
     def today(self) -> date:
         return self.now.astimezone(self.zone).date()
 
+    def local_date(self, moment: datetime) -> date:
+        """The household's local date of ``moment``."""
+        return moment.astimezone(self.zone).date()
+
     @property
     def expires_at(self) -> datetime:
         return self.now + timedelta(days=self.services.retention_days)
