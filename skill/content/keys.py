@@ -183,6 +183,7 @@ SPEECH_KEYS: dict[str, Key] = {
 WORD_KEYS: frozenset[str] = frozenset(
     {
         "minute",
+        "second",
         "day",
         "breathe",  # "breathing exercise" / "breathing exercises"
         "gratitude",  # "gratitude" / "gratitudes"

@@ -10,6 +10,7 @@ Alexa's speaking rate), and never less than half a second.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -75,6 +76,29 @@ def parse_minutes(value: str | None) -> int | None:
         return None
 
 
+_ISO = re.compile(r"^P(?:T(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)$")
+
+
+def parse_seconds(value: str | None) -> int | None:
+    """Seconds in Alexa's AMAZON.DURATION ("PT30S", "PT1M30S", "PT5M"); None when
+    absent, unreadable, or not a length of time under a day."""
+    if value is None:
+        return None
+    match = _ISO.match(value.strip().upper())
+    if match is None or not any(match.groups()):
+        return None
+    hours, minutes, seconds = (float(g) if g else 0.0 for g in match.groups())
+    total = round(hours * 3600 + minutes * 60 + seconds)
+    return total if 0 < total < 86400 else None
+
+
+def clamp_seconds(breathing: Breathing, asked: int | None) -> int:
+    """A length to guide, in whole seconds, between the shortest and longest."""
+    if asked is None:
+        return breathing.default_minutes * 60
+    return max(breathing.min_minutes * 60, min(breathing.max_minutes * 60, asked))
+
+
 def clamp_minutes(breathing: Breathing, asked: int | None) -> int:
     if asked is None:
         return breathing.default_minutes
@@ -82,8 +106,12 @@ def clamp_minutes(breathing: Breathing, asked: int | None) -> int:
 
 
 def new_plan(breathing: Breathing, pattern_id: str, minutes: int) -> Plan:
+    return plan_for(breathing, pattern_id, minutes * 60)
+
+
+def plan_for(breathing: Breathing, pattern_id: str, seconds: int) -> Plan:
     pattern = breathing.patterns[pattern_id]
-    total = max(1, round(minutes * 60 / pattern.cycle_seconds))
+    total = max(1, round(seconds / pattern.cycle_seconds))
     return Plan(pattern_id, total)
 
 

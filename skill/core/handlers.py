@@ -62,6 +62,9 @@ from skill.store.base import Change, Entry, Snapshot, StoreError
 log = logging.getLogger("skill.core")
 
 RECALL_LIMIT = 3
+# States in which a gratitude or win was not asked for: words there that ask for
+# something the skill does are that, not a memory to save.
+ELSEWHERE = ("breathing", "paused", "crisis", "support")
 MORE_PROMPTS = 2  # different reflection prompts a household may ask for in one day
 Can = Callable[[HandlerInput, Turn], bool]
 Do = Callable[[HandlerInput, Turn], Response]
@@ -242,6 +245,18 @@ def crisis_number(hi: HandlerInput, turn: Turn) -> Response:
     return stay(hi, turn, speech, "reprompt_crisis", "crisis")
 
 
+def asks_to_breathe(hi: HandlerInput, turn: Turn) -> bool:
+    said = slot_value(hi, "said")
+    if said is None or turn.session.get("urgent") is True:
+        return False
+    return turn.content.offered_in(said) == "BreatheIntent"
+
+
+def breathe_after_crisis(hi: HandlerInput, turn: Turn) -> Response:
+    breathing = turn.content.breathing
+    return start_breathing(hi, turn, breathing.default, breathing.min_minutes, None)
+
+
 def crisis_goodbye(hi: HandlerInput, turn: Turn) -> Response:
     return reply(hi, turn, say_crisis(turn, "crisis_goodbye", "crisis_urgent_goodbye"))
 
@@ -351,8 +366,11 @@ def heard(hi: HandlerInput, turn: Turn) -> Response | None:
     position in the list just offered ("the second one"), thanks, or a goodbye. None
     when they mean none of these."""
     said = slot_value(hi, "said")
-    if said is None:
-        return None
+    return heard_text(hi, turn, said) if said is not None else None
+
+
+def heard_text(hi: HandlerInput, turn: Turn, said: str) -> Response | None:
+    """:func:`heard` for words from any slot."""
     content = turn.content
     current = state(turn)
     if current in ("breathing", "paused"):
@@ -556,6 +574,10 @@ def yes_no_unexpected(hi: HandlerInput, turn: Turn) -> Response:
 def breathe(hi: HandlerInput, turn: Turn) -> Response:
     breathing = turn.content.breathing
     pattern_id = br.choose_pattern(breathing, slot_id(hi, "pattern"), slot_value(hi, "pattern"))
+    asked_seconds = br.parse_seconds(slot_value(hi, "length"))
+    if asked_seconds is not None:
+        seconds = br.clamp_seconds(breathing, asked_seconds)
+        return start_breathing_for(hi, turn, pattern_id, seconds, asked_seconds)
     asked = br.parse_minutes(slot_value(hi, "minutes"))
     return start_breathing(hi, turn, pattern_id, br.clamp_minutes(breathing, asked), asked)
 
@@ -563,27 +585,40 @@ def breathe(hi: HandlerInput, turn: Turn) -> Response:
 def start_breathing(
     hi: HandlerInput, turn: Turn, pattern_id: str, minutes: int, asked: int | None
 ) -> Response:
+    return start_breathing_for(
+        hi, turn, pattern_id, minutes * 60, asked * 60 if asked is not None else None
+    )
+
+
+def length_words(turn: Turn, seconds: int) -> str:
+    """ "2 minutes", "90 seconds": how long, the way it is said."""
+    if seconds % 60 == 0:
+        return amount(turn, "minute", seconds // 60)
+    return amount(turn, "second", seconds)
+
+
+def start_breathing_for(
+    hi: HandlerInput, turn: Turn, pattern_id: str, seconds: int, asked: int | None
+) -> Response:
     breathing = turn.content.breathing
     lead = []
-    if asked is not None and asked != minutes:
+    if asked is not None and asked != seconds:
         lead.append(
             turn.voice.say(
                 "breathe_minutes_adjusted",
-                asked=asked,
-                used=amount(turn, "minute", minutes),
+                asked=length_words(turn, asked),
+                used=length_words(turn, seconds),
                 low=breathing.min_minutes,
                 high=breathing.max_minutes,
             )
         )
     pattern = breathing.patterns[pattern_id]
     lead.append(
-        turn.voice.say(
-            "breathe_intro", pattern=pattern.name, minutes=amount(turn, "minute", minutes)
-        )
+        turn.voice.say("breathe_intro", pattern=pattern.name, minutes=length_words(turn, seconds))
     )
     lead.append(Markup(pattern.how) + breaks(1.5))
-    plan = br.new_plan(breathing, pattern_id, minutes)
-    turn.record["breath"] = {"pattern": pattern_id, "seconds": minutes * 60}
+    plan = br.plan_for(breathing, pattern_id, seconds)
+    turn.record["breath"] = {"pattern": pattern_id, "seconds": seconds}
     turn.update(lambda s: progress.practice_change(s, "breathe", turn.today, person=turn.person))
     return breathe_round(hi, turn, plan, " ".join(lead))
 
@@ -715,6 +750,10 @@ def gratitude(hi: HandlerInput, turn: Turn) -> Response:
         return ask_for(hi, turn, "gratitude", turn.voice.say("gratitude_empty"))
     if not_an_answer(turn, said):
         return not_answered(hi, turn, said)
+    if state(turn) in ELSEWHERE:  # mid-breathing, "are we nearly done" is not a win
+        understood = heard_text(hi, turn, said)
+        if understood is not None:
+            return understood
     count = record_entry(turn, "gratitude", said)
     return reply(hi, turn, turn.voice.say("gratitude_reflect", gratitude=said, count=count))
 
@@ -727,6 +766,10 @@ def win(hi: HandlerInput, turn: Turn) -> Response:
         return ask_for(hi, turn, "win", turn.voice.say("win_empty"))
     if not_an_answer(turn, said):
         return not_answered(hi, turn, said)
+    if state(turn) in ELSEWHERE:  # mid-breathing, "are we nearly done" is not a win
+        understood = heard_text(hi, turn, said)
+        if understood is not None:
+            return understood
     count = record_entry(turn, "win", said)
     if count == 1:
         speech = turn.voice.say("win_milestone_first", win=said)
@@ -863,7 +906,18 @@ ROUTES: list[tuple[str, Can, Do]] = [
     ("launch", is_type("LaunchRequest"), launch),
     # After the crisis answer, "I don't mean I'm going to do anything, it's just grim":
     # heard, and met with care (which names the line still), not the same answer again.
-    ("crisis_taken_back", lambda hi, t: in_state("crisis")(hi, t) and t.verdict.negated, support),
+    # ... and "i'm safe, i'm just having a hard time": distress, met with care too.
+    (
+        "crisis_taken_back",
+        lambda hi, t: in_state("crisis")(hi, t) and (t.verdict.negated or t.verdict.support),
+        support,
+    ),
+    # After the crisis answer, asking to breathe together (when no one is in danger now).
+    (
+        "crisis_breathe",
+        lambda hi, t: in_state("crisis")(hi, t) and asks_to_breathe(hi, t),
+        breathe_after_crisis,
+    ),
     # After the crisis answer: the number again, or a warm goodbye; never the menu.
     (
         "crisis_number",
