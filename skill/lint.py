@@ -910,7 +910,9 @@ def lint_offers(locale: str, models_dir: Path, content_dir: Path = CONTENT_DIR) 
                 Finding(_show(path), line, "offered-words", f"{phrase!r} is offered nowhere")
             )
         parse = nlu.resolve(phrase)
-        answer = answered_as(parse.intent, (f.value for f in parse.slots.values()), content.screen)
+        answer = answered_as(
+            parse.intent, (f.value for f in parse.slots.values()), content.screen, content
+        )
         got = "crisis" if answer == "CrisisIntent" else answer
         if got != wanted:
             out.append(

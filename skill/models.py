@@ -21,8 +21,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from skill.content import load
+from skill.content import Content, load, plain_words
 from skill.core import screen as sc
+from skill.core.breathing import pattern_named_in
 from skill.sim.nlu import normalize
 
 MAX_GENERATED = 1500
@@ -38,19 +39,57 @@ CRISIS_ANSWERED = ("CrisisIntent", "EmergencyIntent", "HelplineIntent")
 FALLBACK_INTENT = "AMAZON.FallbackIntent"
 
 
-def answered_as(intent: str, slot_values: Iterable[str | None], screen: sc.Screen) -> str:
-    """What the skill makes of a resolved intent, as its routes do: crisis words in any
-    slot (or a crisis intent) are the crisis answer ("CrisisIntent"); the catch-all with
-    distress is the support answer ("support"), with other words the fallback; anything
-    else is its own intent. The linter and the tests judge understanding by this."""
-    verdict = screen.check_all(slot_values)
+# What the skill does with the catch-all's words at the menu ([asks] in capture.toml).
+ASKED_AS = {
+    "week": "ProgressIntent",
+    "find_help": "FindHelpIntent",
+    "help": "AMAZON.HelpIntent",
+    "breathing_kinds": "AMAZON.HelpIntent",
+}
+
+
+def answered_as(
+    intent: str,
+    slot_values: Iterable[str | None],
+    screen: sc.Screen,
+    content: Content | None = None,
+) -> str:
+    """What the skill makes of a resolved intent at the menu, as its routes do: crisis
+    words in any slot (or a crisis intent) are the crisis answer ("CrisisIntent"); the
+    catch-all with distress is the support answer ("support"); with other words, what
+    the skill reads in them (an offered practice, a pattern by name, a win told in one
+    go, help; ``skill.core.handlers.heard``), else the fallback; anything else is its own
+    intent. The linter and the tests judge understanding by this."""
+    values = list(slot_values)
+    verdict = screen.check_all(values)
     if intent in CRISIS_ANSWERED or verdict.crisis:
         return "CrisisIntent"
     if verdict.support and intent == LISTEN_INTENT:
         return sc.SUPPORT
     if intent == LISTEN_INTENT:
+        said = next((v for v in values if v), None)
+        if content is not None and said is not None:
+            return _heard_as(content, said) or FALLBACK_INTENT
         return FALLBACK_INTENT
     return intent
+
+
+def _heard_as(content: Content, said: str) -> str | None:
+    asked = content.asks_for(said, tuple(ASKED_AS))
+    if asked is not None:
+        return ASKED_AS[asked]
+    wanted = content.offered_in(said)
+    plain = f" {plain_words(said)} "
+    told = wanted == "CelebrateWinIntent" or (
+        wanted is None and any(f" {w} " in plain for w in content.win_words)
+    )
+    if told and content.is_statement(said):
+        return "CelebrateWinIntent"
+    if wanted is None and pattern_named_in(content.breathing, said) is not None:
+        return "BreatheIntent"
+    if wanted == "crisis":
+        return "CrisisIntent"
+    return wanted
 
 
 @cache

@@ -24,8 +24,9 @@ def keys_spoken(ssml: str | None, keys: list[str], locale: str = "en-US") -> lis
 
 def answered_as(parse: Parse, locale: str = "en-US") -> str:
     """What the skill will make of a parse (``skill.models.answered_as``)."""
+    content = load(locale)
     return models.answered_as(
-        parse.intent, (f.value for f in parse.slots.values()), load(locale).screen
+        parse.intent, (f.value for f in parse.slots.values()), content.screen, content
     )
 
 

@@ -56,7 +56,7 @@ def test_say_json_gives_one_object_per_turn(
         assert set(turn) >= JSON_FIELDS
     assert lines[0]["intent"] is None and lines[0]["end_session"] is False
     assert lines[1]["intent"] == "BreatheIntent"
-    assert lines[1]["slots"] == {"pattern": "box", "minutes": "1"}
+    assert lines[1]["slots"] == {"pattern": "box", "minutes": "1", "length": None}
     assert "[" in lines[1]["speech"] and " s]" in lines[1]["speech"]  # pauses readable
     assert lines[1]["ssml"].startswith("<speak>")
 

@@ -25,9 +25,10 @@ from typing import Any
 
 import pytest
 
+from skill.core.breathing import parse_seconds
 from skill.core.handlers import HANDLED_INTENTS
 from skill.models import LISTEN_INTENT
-from skill.sim.nlu import BUILTIN_PHRASES, FALLBACK_INTENT, Nlu, normalize
+from skill.sim.nlu import BUILTIN_PHRASES, FALLBACK_INTENT, Nlu, SlotFill, normalize
 from tests.helpers import answered_as
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -93,6 +94,10 @@ def check(parser: Nlu, case: Case, locale: str) -> str | None:
     for slot, want in case.slots.items():
         assert slot in types, f"{case.intent} has no slot {slot!r}"
         fill = parse.slots[slot]
+        if slot == "minutes" and fill.value is None and parse.slots.get("length"):
+            # "for three minutes" as a duration (the length slot): the same length
+            seconds = parse_seconds(parse.slots["length"].value)
+            fill = SlotFill(slot, str(seconds // 60) if seconds else None, None)
         if want is not None and fill.resolution is not None:
             got = fill.resolution.value_id
         else:
@@ -190,6 +195,7 @@ SPOKEN_BY_TYPE = {
     "BreathingPattern": "box",
     "RecallKind": "wins",
     "AMAZON.NUMBER": "five",
+    "AMAZON.DURATION": "ninety seconds",
     "AMAZON.SearchQuery": "our walk in the park",
     "Said": "blorp zindle quaxx",
 }

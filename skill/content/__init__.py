@@ -105,6 +105,15 @@ class Content:
     goodbye_endings: tuple[str, ...] = ()
     # [asks] in capture.toml: action -> phrases (plain words), longest first.
     asks: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # [echo] in capture.toml: how the household's words are said back.
+    echo_carriers: tuple[str, ...] = ()
+    echo_flips: tuple[tuple[str, str], ...] = ()
+    echo_agree: tuple[tuple[str, str], ...] = ()
+    echo_second_person: frozenset[str] = frozenset()
+    echo_capitals: tuple[tuple[str, str], ...] = ()
+    # [statements]: an offer said with at least min_words other words is the thing itself.
+    statement_min_words: int = 3
+    win_words: tuple[str, ...] = ()
     ordinals: tuple[tuple[str, int], ...] = ()  # phrase -> position (-1: the last), longest first
     # The crisis language pack as read (the model generator expands its samples).
     crisis_pack: dict[str, Any] = field(default_factory=dict, compare=False)
@@ -154,6 +163,20 @@ class Content:
             elif any(f" {p} " in padded for p in phrases):
                 return action
         return None
+
+    def is_statement(self, text: str) -> bool:
+        """More than an offer: an offer phrase said with at least ``statement_min_words``
+        other words that are not fillers ("we got the whole family to the beach, that's
+        a win"), or a win in words of its own ("we got through a bad day")."""
+        words = [w for w in plain_words(text).split() if w not in self.fillers]
+        padded = f" {' '.join(words)} "
+        if any(f" {w} " in padded for w in self.win_words) and len(words) >= 3:
+            return True
+        for phrase, _intent in self.offers:
+            if f" {phrase} " in padded:
+                padded = padded.replace(f" {phrase} ", " ")
+        rest = [w for w in padded.split() if w not in self.non_answers]
+        return len(rest) >= self.statement_min_words
 
     def is_goodbye(self, text: str) -> bool:
         """The household is done for now: a goodbye, or a short reply ending with one
@@ -442,6 +465,28 @@ def load(locale: str | None = DEFAULT_LOCALE) -> Content:
         thanks=frozenset(plain_words(str(f)) for f in capture.get("thanks", [])),
         goodbyes=frozenset(plain_words(str(f)) for f in capture.get("goodbyes", [])),
         goodbye_endings=tuple(plain_words(str(f)) for f in capture.get("goodbye_endings", [])),
+        echo_carriers=tuple(
+            sorted(
+                (plain_words(str(c)) for c in capture.get("echo", {}).get("carriers", [])),
+                key=lambda c: -len(c.split()),
+            )
+        ),
+        echo_flips=tuple(
+            (str(k), str(v)) for k, v in capture.get("echo", {}).get("flips", {}).items()
+        ),
+        echo_agree=tuple(
+            (str(k), str(v)) for k, v in capture.get("echo", {}).get("agree", {}).items()
+        ),
+        echo_capitals=tuple(
+            (str(k), str(v)) for k, v in capture.get("echo", {}).get("capitals", {}).items()
+        ),
+        echo_second_person=frozenset(
+            str(w) for w in capture.get("echo", {}).get("second_person", [])
+        ),
+        statement_min_words=int(capture.get("statements", {}).get("min_words", 3)),
+        win_words=tuple(
+            plain_words(str(w)) for w in capture.get("statements", {}).get("win_words", [])
+        ),
         asks={
             str(action): tuple(sorted((plain_words(str(p)) for p in phrases), key=len)[::-1])
             for action, phrases in capture.get("asks", {}).items()

@@ -52,9 +52,10 @@ from ask_sdk_model.dialog import ElicitSlotDirective
 from ask_sdk_model.slu.entityresolution import StatusCode
 from ask_sdk_model.ui import SimpleCard
 
-from skill.content import Prompt
+from skill.content import Prompt, plain_words
 from skill.core import breathing as br
 from skill.core import progress
+from skill.core.echo import echo, words_of
 from skill.core.ssml import Markup, breaks, clip_text, escape, spoken_list, to_plain
 from skill.core.turn import Turn, utc_stamp
 from skill.store.base import Change, Entry, Snapshot, StoreError
@@ -182,6 +183,15 @@ def menu_reply(hi: HandlerInput, turn: Turn, speech: str) -> Response:
     # What the menu named, in the order it named them: "the second one" picks from this.
     turn.session["offered"] = list(dict.fromkeys(turn.content.offers_named(to_plain(speech))))
     return reply(hi, turn, speech, reprompt=turn.voice.say("reprompt_menu"), next_state="menu")
+
+
+def lower_first(text: str) -> str:
+    """An echo inside a list ("..., you got through a bad day and ..."): not capitalised,
+    unless its first word is all capitals or a name we cannot know (left as it is)."""
+    first = text.split(" ", 1)[0]
+    if first in ("You", "Your", "You're", "You've", "Yours", "The", "A", "An", "Our"):
+        return text[:1].lower() + text[1:]
+    return text
 
 
 def amount(turn: Turn, key: str, count: int) -> str:
@@ -414,6 +424,11 @@ def heard_text(hi: HandlerInput, turn: Turn, said: str) -> Response | None:
     pattern = br.pattern_named_in(content.breathing, said)
     if wanted is None and pattern is not None:
         wanted = "BreatheIntent"
+    told = wanted == "CelebrateWinIntent" or (
+        wanted is None and any(f" {w} " in f" {plain_words(said)} " for w in content.win_words)
+    )
+    if told and current in (None, "menu") and content.is_statement(said):
+        return celebrate(hi, turn, said)  # a win told in one go, in words of its own
     return go_to(hi, turn, wanted, said) if wanted is not None else None
 
 
@@ -507,7 +522,11 @@ def yesterday_entries(hi: HandlerInput, turn: Turn) -> Response:
             if turn.household
             else []
         )
-        said += [escape(clip_text(e.text)) for e in entries if turn.local_date(e.at) == yesterday]
+        said += [
+            escape(lower_first(echo(clip_text(e.text), words_of(turn.content))))
+            for e in entries
+            if turn.local_date(e.at) == yesterday
+        ]
     if not said:
         return stay_open(hi, turn, turn.voice.say("recall_yesterday_empty"))
     items = Markup(spoken_list(said, turn.content.and_word))
@@ -755,7 +774,8 @@ def gratitude(hi: HandlerInput, turn: Turn) -> Response:
         if understood is not None:
             return understood
     count = record_entry(turn, "gratitude", said)
-    return reply(hi, turn, turn.voice.say("gratitude_reflect", gratitude=said, count=count))
+    back = echo(said, words_of(turn.content))
+    return reply(hi, turn, turn.voice.say("gratitude_reflect", gratitude=back, count=count))
 
 
 def win(hi: HandlerInput, turn: Turn) -> Response:
@@ -770,14 +790,20 @@ def win(hi: HandlerInput, turn: Turn) -> Response:
         understood = heard_text(hi, turn, said)
         if understood is not None:
             return understood
+    return celebrate(hi, turn, said)
+
+
+def celebrate(hi: HandlerInput, turn: Turn, said: str) -> Response:
+    """Save a win and celebrate it, said back to the household."""
     count = record_entry(turn, "win", said)
+    back = echo(said, words_of(turn.content))
     if count == 1:
-        speech = turn.voice.say("win_milestone_first", win=said)
+        speech = turn.voice.say("win_milestone_first", win=back)
     elif progress.is_milestone(count):
-        speech = turn.voice.say("win_milestone", win=said, count=count)
+        speech = turn.voice.say("win_milestone", win=back, count=count)
     else:
-        speech = turn.voice.say("win_celebrate", win=said)
-    return reply(hi, turn, speech, card=(turn.voice.say("card_win_title"), said))
+        speech = turn.voice.say("win_celebrate", win=back)
+    return reply(hi, turn, speech, card=(turn.voice.say("card_win_title"), back))
 
 
 # --- reflection, progress, recall, help ---------------------------------------------------------
@@ -847,7 +873,9 @@ def recall(hi: HandlerInput, turn: Turn) -> Response:
             else []
         )
         if entries:
-            items = spoken_list([escape(clip_text(e.text)) for e in entries], turn.content.and_word)
+            words = words_of(turn.content)
+            said = [escape(lower_first(echo(clip_text(e.text), words))) for e in entries]
+            items = spoken_list(said, turn.content.and_word)
             parts.append(turn.voice.say(key, items=Markup(items), count=len(entries)))
         else:
             parts.append(turn.voice.say(f"{key}_empty"))
@@ -985,6 +1013,7 @@ ROUTES: list[tuple[str, Can, Do]] = [
     ("gratitude", is_intent("GratitudeIntent"), gratitude),
     ("win", is_intent("CelebrateWinIntent"), win),
     ("reflection", is_intent("ReflectionIntent"), reflection),
+    ("another_reflection", is_intent("AnotherReflectionIntent"), another_reflection),
     ("progress", is_intent("ProgressIntent"), progress_),
     ("recall", is_intent("RecallIntent"), recall),
     ("find_help", is_intent("FindHelpIntent"), find_help),
@@ -1002,7 +1031,8 @@ ROUTES: list[tuple[str, Can, Do]] = [
 HANDLED_INTENTS = frozenset(
     {
         "CrisisIntent", "EmergencyIntent", "HelplineIntent", "ListenIntent", "BreatheIntent",
-        "GratitudeIntent", "CelebrateWinIntent", "ReflectionIntent", "ProgressIntent",
+        "GratitudeIntent", "CelebrateWinIntent", "ReflectionIntent", "AnotherReflectionIntent",
+        "ProgressIntent",
         "RecallIntent", "FindHelpIntent", "DeleteDataIntent", "AMAZON.HelpIntent",
         "AMAZON.StopIntent", "AMAZON.CancelIntent", "AMAZON.NavigateHomeIntent",
         "AMAZON.RepeatIntent", "AMAZON.StartOverIntent", "AMAZON.YesIntent", "AMAZON.NoIntent",

@@ -62,6 +62,7 @@ EXPECT_KEYS = frozenset(
         "silent",
         "same_card_as",
         "different_card_from",
+        "breath",
     }
 )
 TURN_KEYS = frozenset({"say", "expect", "at", "advance", "person", "household", "new_session"})
@@ -379,6 +380,16 @@ class _Checker:
         for pattern in _as_list(want):
             if re.search(str(pattern), r.speech, re.IGNORECASE | re.DOTALL) is None:
                 self.fail(f"speech matching /{pattern}/", "no match")
+
+    def _breath(self, want: Any, r: TurnResult) -> None:
+        """Breathing started with these (the reply's record): pattern, seconds."""
+        got = r.breath
+        if got is None:
+            self.fail(f"breathing started with {want}", "none started (or not in-process)")
+            return
+        for name, value in dict(want).items():
+            if not _same(got.get(name), value):
+                self.fail(f"breath {name}={value!r}", f"{name}={got.get(name)!r}")
 
     def _open(self, want: Any, r: TurnResult) -> None:
         is_open = r.end_session is False

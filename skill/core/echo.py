@@ -1,0 +1,104 @@
+"""The household's words said back to them: in the second person, without the words
+that only carried the answer, capitalised, short enough to hear once.
+
+"um that i got a seven in my maths mock" -> "You got a seven in your maths mock".
+The words of the language are data (``[echo]`` in ``capture.toml``); this module only
+applies them. No I/O.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+from skill.content import Content, load, plain_words
+
+SPOKEN_WORDS = 24  # longer answers are shortened when said back ("…")
+
+
+# Sounds that are never words of an answer, dropped wherever they are.
+_NOISE = frozenset({"um", "umm", "uh", "uhh", "er", "erm", "hmm", "uhm"})
+
+
+@dataclass(frozen=True)
+class EchoWords:
+    carriers: tuple[str, ...] = ()  # plain words, longest first
+    flips: tuple[tuple[str, str], ...] = ()
+    agree: tuple[tuple[str, str], ...] = ()
+    second_person: frozenset[str] = frozenset()
+    capitals: tuple[tuple[str, str], ...] = ()
+
+
+def words_of(content: Content) -> EchoWords:
+    return _words(content.locale)
+
+
+@cache
+def _words(locale: str) -> EchoWords:
+    c = load(locale)
+    return EchoWords(
+        c.echo_carriers, c.echo_flips, c.echo_agree, c.echo_second_person, c.echo_capitals
+    )
+
+
+def strip_trailing(text: str, words: EchoWords) -> str:
+    """``text`` without one-word carriers at its end ("... um honestly")."""
+    tokens = text.split()
+    singles = {c for c in words.carriers if " " not in c} - {"that"}
+    while len(tokens) > 1 and plain_words(tokens[-1]) in singles:
+        tokens.pop()
+    return " ".join(tokens)
+
+
+def strip_carriers(text: str, words: EchoWords) -> str:
+    """``text`` without the words at its start that only carried the answer."""
+    tokens = text.split()
+    changed = True
+    while changed and tokens:
+        changed = False
+        plain = [plain_words(t) for t in tokens]
+        for carrier in words.carriers:
+            size = len(carrier.split())
+            if size < len(tokens) and " ".join(plain[:size]) == carrier:
+                tokens = tokens[size:]
+                changed = True
+                break
+    return " ".join(tokens)
+
+
+def second_person(text: str, words: EchoWords) -> str:
+    """First person turned to the second ("my" -> "your", "we" -> "you"), unless the
+    words already speak to someone."""
+    tokens = text.split()
+    plain = [plain_words(t) for t in tokens]
+    if any(p in words.second_person for p in plain):
+        return text
+    flips = dict(words.flips)
+    out = []
+    for token, bare in zip(tokens, plain, strict=True):
+        flipped = flips.get(bare)
+        if flipped is None:
+            out.append(token)
+            continue
+        tail = token[len(token.rstrip(",.!?;:")) :]  # keep the punctuation after it
+        out.append(flipped + tail)
+    said = " ".join(out)
+    padded = f" {said} "
+    for wrong, right in words.agree:
+        padded = padded.replace(f" {wrong} ", f" {right} ")
+    return padded.strip()
+
+
+def echo(text: str, words: EchoWords, *, limit: int = SPOKEN_WORDS) -> str:
+    """The words said back: carriers gone, second person, capitalised, at most
+    ``limit`` words (then an ellipsis)."""
+    kept = [t for t in text.split() if plain_words(t) not in _NOISE] or text.split()
+    said = strip_trailing(strip_carriers(" ".join(kept), words), words)
+    said = second_person(said.rstrip(" ,"), words)
+    capitals = dict(words.capitals)
+    said = " ".join(capitals.get(t, t) for t in said.split())
+    tokens = said.split()
+    if len(tokens) > limit:
+        said = " ".join(tokens[:limit]).rstrip(",.;:") + "…"
+    said = said.rstrip(" .")
+    return said[:1].upper() + said[1:] if said else said
