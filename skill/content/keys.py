@@ -40,7 +40,7 @@ SPEECH_KEYS: dict[str, Key] = {
     "reprompt_menu": _k(),
     # The offer alone (after StartOver, or "yes" to the launch question).
     "menu": _k(),
-    "help": _k(),
+    "help": _k("patterns", "patterns"),
     "reprompt_help": _k(),
     "goodbye": _k(),
     "navigate_home": _k(),

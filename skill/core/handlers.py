@@ -317,11 +317,16 @@ def launch(hi: HandlerInput, turn: Turn) -> Response:
     return menu_reply(hi, turn, turn.voice.say("launch_return"))
 
 
+def pattern_names(turn: Turn) -> Markup:
+    names = [escape(p.name) for p in turn.content.breathing.patterns.values()]
+    return Markup(spoken_list(names, turn.content.and_word))
+
+
 def help_(hi: HandlerInput, turn: Turn) -> Response:
     return reply(
         hi,
         turn,
-        turn.voice.say("help"),
+        turn.voice.say("help", patterns=pattern_names(turn)),
         reprompt=turn.voice.say("reprompt_help"),
         next_state="menu",
     )
@@ -534,9 +539,7 @@ def yesterday_entries(hi: HandlerInput, turn: Turn) -> Response:
 
 
 def breathing_kinds(hi: HandlerInput, turn: Turn) -> Response:
-    names = [escape(p.name) for p in turn.content.breathing.patterns.values()]
-    patterns = Markup(spoken_list(names, turn.content.and_word))
-    return menu_reply(hi, turn, turn.voice.say("breathing_kinds", patterns=patterns))
+    return menu_reply(hi, turn, turn.voice.say("breathing_kinds", patterns=pattern_names(turn)))
 
 
 def stay_open(hi: HandlerInput, turn: Turn, speech: str) -> Response:
