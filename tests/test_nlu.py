@@ -29,10 +29,15 @@ MODEL_PATH = Path(__file__).resolve().parents[1] / "interaction_models" / "en-US
 SKILL_ID = "amzn1.ask.skill.11111111-2222-3333-4444-555555555555"
 
 CUSTOM_INTENTS: dict[str, dict[str, str]] = {
-    "BreatheIntent": {"pattern": "BreathingPattern", "minutes": "AMAZON.NUMBER"},
+    "BreatheIntent": {
+        "pattern": "BreathingPattern",
+        "minutes": "AMAZON.NUMBER",
+        "length": "AMAZON.DURATION",
+    },
     "GratitudeIntent": {"gratitude": "AMAZON.SearchQuery"},
     "CelebrateWinIntent": {"win": "AMAZON.SearchQuery"},
     "ReflectionIntent": {},
+    "AnotherReflectionIntent": {},
     "ProgressIntent": {},
     "FindHelpIntent": {},
     "CrisisIntent": {},
@@ -62,6 +67,7 @@ FILLERS_BY_TYPE = {
     "BreathingPattern": ("box", "box"),
     "RecallKind": ("wins", "wins"),
     "AMAZON.NUMBER": ("five", "5"),
+    "AMAZON.DURATION": ("ninety seconds", "PT90S"),
     "AMAZON.SearchQuery": ("our walk in the park", "our walk in the park"),
     "Said": ("we shot some photos at the beach", "we shot some photos at the beach"),
 }
@@ -528,7 +534,7 @@ def test_open_slot_type_keeps_unlisted_values(nlu: Nlu) -> None:
 def test_unfilled_slots_are_present(nlu: Nlu) -> None:
     parse = nlu.resolve("breathe")
     assert parse.intent == "BreatheIntent"
-    assert set(parse.slots) == {"pattern", "minutes"}
+    assert set(parse.slots) == {"pattern", "minutes", "length"}
     assert all(f.value is None and f.resolution is None for f in parse.slots.values())
 
 
@@ -791,3 +797,10 @@ def test_someone_elses_score_is_not_ours(nlu: Nlu, utterance: str) -> None:
 def test_the_for_our_alone_still_matches(nlu: Nlu) -> None:
     assert nlu.resolve("show me the progress").intent == "ProgressIntent"
     assert nlu.resolve("clear all the history please").intent == "DeleteDataIntent"
+
+
+def test_tokens_keep_letters_of_any_language() -> None:
+    """Accented letters are letters: "música" stays one word (Spanish is next)."""
+    assert normalize("¡Quiero hacer música, niño!") == "quiero hacer música niño"
+    assert normalize("Ça va, Zoë?") == "ça va zoë"
+    assert normalize("tea_time & toast") == "tea time toast"

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -550,12 +551,18 @@ _DELETE_FILLER = 0.4
 _DELETE = 1.0
 
 
+_KEPT = frozenset("0123456789'")
+
+
 def _clean(text: str) -> list[str]:
     """Lower-case words as spoken: punctuation dropped, apostrophes kept inside words."""
     t = text.lower().replace("\u2019", "'").replace("\u2018", "'")
     # abbreviations with periods ("p.m.", "t.v.") lose their periods
-    t = re.sub(r"\b(?:[a-z]\.){2,}", lambda m: m.group(0).replace(".", ""), t)
-    t = re.sub(r"[^a-z0-9']+", " ", t)
+    t = unicodedata.normalize("NFC", t)
+    t = re.sub(r"\b(?:[^\W\d_]\.){2,}", lambda m: m.group(0).replace(".", ""), t)
+    # Letters of any language are kept ("música", "niño"), digits 0-9 and apostrophes;
+    # everything else is a space.
+    t = "".join(c if c.isalpha() or c in _KEPT else " " for c in t)
     return [w.strip("'") for w in t.split() if w.strip("'")]
 
 
