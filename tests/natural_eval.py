@@ -191,7 +191,7 @@ JUDGES: dict[str, Callable[[Seen, Row], bool]] = {
     "no": lambda s, r: _no(s, r),
     "ordinal": lambda s, r: _ordinal(s, r),
     "delete": lambda s, r: s.said("delete_confirm") and not s.erased,
-    "undo": lambda s, r: s.said("undo_done", "undo_nothing"),
+    "undo": lambda s, r: s.said("undo_gratitude", "undo_win", "undo_nothing"),
     "mind_change": lambda s, r: _mind_change(s, r),
     "refusal": lambda s, r: (
         _not_saving(s)
@@ -280,7 +280,11 @@ class Report:
             o
             for o in self.outcomes
             if (o.saved and o.row.label not in keep)
-            or (o.erased and not (o.row.label == "yes" and o.row.state == "delete_confirm"))
+            or (
+                o.erased
+                and o.row.label != "undo"  # "undo that" takes back the one just saved
+                and not (o.row.label == "yes" and o.row.state == "delete_confirm")
+            )
         ]
 
     def labels(self) -> Counter[str]:

@@ -74,7 +74,7 @@ def test_search_query_structure_captures_a_win(skill: Skill, store: SqliteStore)
     intent["slots"] = {"win": slot}
     out = skill.invoke(envelope)
     assert spoke(speech(out), "win_milestone_first", "en-GB")
-    assert out["response"]["card"]["content"] == "the weather in the UK like"
+    assert out["response"]["card"]["content"] == "The weather in the UK"  # said back, no filler
     assert store.read(EXAMPLE_HOUSEHOLD).int("count.win") == 1
 
 

@@ -120,7 +120,7 @@ def test_a_replayed_signed_request_is_stored_once_and_answered_each_time(tmp_pat
         answers.append(response.get_json()["response"])
     for answer in answers:
         assert spoke(answer["outputSpeech"]["ssml"], "win_milestone_first")
-        assert answer["card"]["content"] == "we painted the kitchen together"
+        assert answer["card"]["content"] == "You painted the kitchen together"  # said back
     household = hash_id("amzn1.ask.account.fam", salt=salt)
     assert store.read(household).int("count.win") == 1
     assert len(store.entries(household, "win", now=NOW, limit=10)) == 1
@@ -192,7 +192,7 @@ def test_concurrent_replays_of_one_request_store_once(spec: Spec) -> None:
         t.join()
     assert len(outs) == 6
     for out in outs:
-        assert out["response"]["card"]["content"] == "we laughed at dinner"
+        assert out["response"]["card"]["content"] == "You laughed at dinner"  # said back
     assert store.read(household_key("fam")).int("count.win") == 1
     assert len(store.entries(household_key("fam"), "win", now=NOW, limit=10)) == 1
     store.close()

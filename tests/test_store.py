@@ -150,6 +150,22 @@ def test_entries_round_trip_exactly_and_per_kind(store: HouseholdStore) -> None:
     assert store.entries(H, "win", now=just_before, limit=5) == [win]
 
 
+def test_a_dropped_entry_goes_with_its_count_and_only_it(store: HouseholdStore) -> None:
+    at = datetime(2026, 11, 25, 12, 0, 0, 654321, tzinfo=UTC)
+    keep = Entry("win", "we fixed the sink", at, at + timedelta(days=90))
+    oops = Entry("win", "can i have a different question", at, at + timedelta(days=90))
+    store.apply(H, Change(add={"count.win": 1}, entry=keep), now=at)
+    store.apply(H, Change(add={"count.win": 1}, entry=oops), now=at)
+    after = store.apply(H, Change(add={"count.win": -1}, drop=oops), now=at, base=store.read(H))
+    assert after.int("count.win") == 1 == store.read(H).int("count.win")
+    assert store.entries(H, "win", now=at, limit=5) == [keep]
+    # Gone already (a second undo, a replay): a Conflict, and nothing written.
+    with pytest.raises(Conflict):
+        store.apply(H, Change(add={"count.win": -1}, drop=oops), now=at, base=store.read(H))
+    assert store.read(H).int("count.win") == 1
+    assert store.entries(H, "win", now=at, limit=5) == [keep]
+
+
 def test_apply_with_an_entry_answers_the_profile_after(store: HouseholdStore) -> None:
     entry = Entry("win", "w", NOW, NOW + timedelta(days=1))
     base = store.read(H)
@@ -197,7 +213,7 @@ def _practise(spec: Spec, worker: int, day_offset: int = 0) -> None:
         slots = {"win": {"name": "win", "value": f"win {worker}-{i}", "confirmationStatus": "NONE"}}
         request = intent_request("CelebrateWinIntent", slots)
         out = skill.invoke(envelope(Device(household="busy"), request, now=now, session=None))
-        assert out["response"]["card"]["content"] == f"win {worker}-{i}"
+        assert out["response"]["card"]["content"] == f"Win {worker}-{i}"  # said back, capitalised
     s.close()
 
 

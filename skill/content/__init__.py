@@ -152,12 +152,13 @@ class Content:
 
     def asks_for(self, text: str, actions: Sequence[str]) -> str | None:
         """The first of ``actions`` one of whose [asks] phrases the reply says (as whole
-        words; ``yes`` only as the whole reply)."""
+        words; ``yes`` and ``another_one`` only as the whole reply: "another" inside a
+        gratitude is part of it)."""
         plain = self._unfilled(text)
         padded = f" {plain} "
         for action in actions:
             phrases = self.asks.get(action, ())
-            if action == "yes":
+            if action in WHOLE_REPLY_ASKS:
                 if plain in phrases:
                     return action
             elif any(f" {p} " in padded for p in phrases):
@@ -250,6 +251,10 @@ class Content:
             if prompt.id == prompt_id:
                 return prompt
         return None
+
+
+# [asks] actions matched only as the whole reply (after fillers), never inside one.
+WHOLE_REPLY_ASKS = frozenset({"yes", "another_one"})
 
 
 def plain_words(text: str) -> str:

@@ -71,6 +71,11 @@ SPEECH_KEYS: dict[str, Key] = {
     # "What did we say yesterday?": yesterday's gratitudes and wins ({items}, {count}).
     "recall_yesterday": _k("items count", "items"),
     "recall_yesterday_empty": _k(),
+    # "Undo that": the gratitude or win just saved is removed; {what} is it, said back.
+    "undo_gratitude": _k("what", "what"),
+    "undo_win": _k("what", "what"),
+    # ... nothing was saved in the last few minutes.
+    "undo_nothing": _k(),
     "error": _k(),
     "store_error": _k(),
     # --- breathing -------------------------------------------------------------

@@ -58,7 +58,7 @@ from skill.core import progress
 from skill.core.echo import echo, words_of
 from skill.core.ssml import Markup, breaks, clip_text, escape, spoken_list, to_plain
 from skill.core.turn import Turn, utc_stamp
-from skill.store.base import Change, Entry, Snapshot, StoreError
+from skill.store.base import Change, Conflict, Entry, Snapshot, StoreError
 
 log = logging.getLogger("skill.core")
 
@@ -67,6 +67,7 @@ RECALL_LIMIT = 3
 # something the skill does are that, not a memory to save.
 ELSEWHERE = ("breathing", "paused", "crisis", "support")
 MORE_PROMPTS = 2  # different reflection prompts a household may ask for in one day
+UNDO_WINDOW = timedelta(minutes=15)  # "undo that" takes back what was saved this recently
 Can = Callable[[HandlerInput, Turn], bool]
 Do = Callable[[HandlerInput, Turn], Response]
 
@@ -401,6 +402,7 @@ def heard_text(hi: HandlerInput, turn: Turn, said: str) -> Response | None:
     asked = content.asks_for(
         said,
         (
+            "undo",
             "yesterday_question",
             "yesterday_entries",
             "another_reflection",
@@ -536,6 +538,26 @@ def yesterday_entries(hi: HandlerInput, turn: Turn) -> Response:
         return stay_open(hi, turn, turn.voice.say("recall_yesterday_empty"))
     items = Markup(spoken_list(said, turn.content.and_word))
     return reply(hi, turn, turn.voice.say("recall_yesterday", items=items, count=len(said)))
+
+
+def undo(hi: HandlerInput, turn: Turn) -> Response:
+    """ "Undo that": the entry the household saved last, if within UNDO_WINDOW, is
+    removed with its counts, and said back so they know which one went."""
+    newest: Entry | None = None
+    if turn.household:
+        for kind in CAPTURES:
+            found = turn.services.store.entries(turn.household, kind, now=turn.now, limit=1)
+            if found and (newest is None or found[0].at > newest.at):
+                newest = found[0]
+    if newest is None or turn.now - newest.at > UNDO_WINDOW:
+        return stay_open(hi, turn, turn.voice.say("undo_nothing"))
+    entry = newest
+    try:
+        turn.update(lambda _s: progress.undo_change(entry, turn.local_date(entry.at), entry.person))
+    except Conflict:  # already taken back (a second "undo", a replay)
+        return stay_open(hi, turn, turn.voice.say("undo_nothing"))
+    back = Markup(escape(lower_first(echo(clip_text(entry.text), words_of(turn.content)))))
+    return stay_open(hi, turn, turn.voice.say(f"undo_{entry.kind}", what=back))
 
 
 def breathing_kinds(hi: HandlerInput, turn: Turn) -> Response:
@@ -729,7 +751,10 @@ def ask_for(hi: HandlerInput, turn: Turn, kind: str, speech: str) -> Response:
 def not_an_answer(turn: Turn, said: str) -> bool:
     content = turn.content
     return (
-        content.is_refusal(said) or content.is_mind_change(said) or content.is_repeat_request(said)
+        content.is_refusal(said)
+        or content.is_mind_change(said)
+        or content.is_repeat_request(said)
+        or content.asks_for(said, ("another_reflection", "another_one")) is not None
     )
 
 
@@ -739,6 +764,11 @@ def not_answered(hi: HandlerInput, turn: Turn, said: str) -> Response:
     the offer again. None of them is saved."""
     if turn.content.is_repeat_request(said):
         return repeat(hi, turn)
+    if turn.content.asks_for(said, ("another_reflection", "another_one")):
+        # "can i have a different question": another question of the same practice
+        if state(turn) == "win":
+            return ask_for(hi, turn, "win", turn.voice.say("win_ask"))
+        return gratitude_question(hi, turn)
     if turn.content.is_refusal(said):
         return reply(hi, turn, turn.voice.say("capture_declined"))
     went = go_to(hi, turn, turn.content.offered_in(said), said)
@@ -926,6 +956,7 @@ ASKED: dict[str, Do] = {
     "yesterday_entries": yesterday_entries,
     "week": lambda hi, turn: progress_(hi, turn),
     "breathing_kinds": breathing_kinds,
+    "undo": undo,
     "find_help": lambda hi, turn: find_help(hi, turn),
     "help": lambda hi, turn: help_(hi, turn),
 }

@@ -70,6 +70,15 @@ def practice_change(
     )
 
 
+def undo_change(entry: Entry, day: date, person: str | None) -> Change:
+    """The change taking back one saved entry (on its local ``day``): the entry and the
+    counts it added. The streak stands: the household did practise that day."""
+    add = {f"count.{entry.kind}": -1, _day_key(day, entry.kind): -1}
+    if person:
+        add[f"person.{person}.count.{entry.kind}"] = -1
+    return Change(add=add, drop=entry)
+
+
 def current_streak(snap: Snapshot, today: date) -> int:
     """The running streak: alive while the last practice was today or yesterday."""
     last_text = snap.str("streak.last")

@@ -71,9 +71,12 @@ class Change:
     remove: tuple[str, ...] = ()
     expect: Mapping[str, Value | None] = field(default_factory=dict)
     entry: Entry | None = None
+    # An entry to remove, matched by kind, time and words ("undo that"); none matching is
+    # a Conflict (nothing written), so the counts never move without the entry.
+    drop: Entry | None = None
 
     def is_empty(self) -> bool:
-        return not (self.add or self.set or self.remove or self.entry)
+        return not (self.add or self.set or self.remove or self.entry or self.drop)
 
 
 @dataclass(frozen=True)

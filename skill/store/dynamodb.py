@@ -348,7 +348,7 @@ class DynamoStore:
         prune = _stale_markers(base.markers, stamp) if base is not None and marker else []
         update, condition, expr = _update_parts(change, marker=marker, stamp=stamp, prune=prune)
         entry = change.entry
-        if entry is None:
+        if entry is None and change.drop is None:
             request: dict[str, Any] = {
                 "TableName": self.table,
                 "Key": self._key(household),
@@ -384,6 +384,45 @@ class DynamoStore:
         if condition is not None:
             profile_update["ConditionExpression"] = condition
             profile_update["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
+        items: list[TransactWriteItemTypeDef] = [
+            {"Update": profile_update},  # type: ignore[typeddict-item]
+        ]
+        if entry is not None:
+            items.append(
+                {
+                    "Put": {
+                        "TableName": self.table,
+                        "Item": self._entry_item(household, entry),
+                        "ConditionExpression": "attribute_not_exists(#sk)",
+                        "ExpressionAttributeNames": {"#sk": SK},
+                    }
+                }
+            )
+        if change.drop is not None:
+            # The entry's key has a random tail: find it (same kind, time and words),
+            # then delete it in the same transaction, only if it is still there.
+            sk = self._entry_sk(household, change.drop)
+            if sk is None:
+                raise Conflict("the entry to remove is not there")
+            items.append(
+                {
+                    "Delete": {
+                        "TableName": self.table,
+                        "Key": self._key(household, sk),
+                        "ConditionExpression": "attribute_exists(#sk)",
+                        "ExpressionAttributeNames": {"#sk": SK},
+                    }
+                }
+            )
+        try:
+            with self._errors(marker):
+                self.client.transact_write_items(TransactItems=items)
+        except _Applied as done:
+            return done.snapshot
+        return Snapshot(merged(base.attrs, change))
+
+    @staticmethod
+    def _entry_item(household: str, entry: Entry) -> dict[str, AttributeValueTypeDef]:
         item: dict[str, AttributeValueTypeDef] = {
             PK: {"S": household_pk(household)},
             SK: {"S": f"{entry_prefix(entry.kind)}{_iso(entry.at)}#{secrets.token_hex(4)}"},
@@ -395,23 +434,25 @@ class DynamoStore:
         }
         if entry.person is not None:
             item["person"] = {"S": entry.person}
-        items: list[TransactWriteItemTypeDef] = [
-            {"Update": profile_update},  # type: ignore[typeddict-item]
-            {
-                "Put": {
-                    "TableName": self.table,
-                    "Item": item,
-                    "ConditionExpression": "attribute_not_exists(#sk)",
-                    "ExpressionAttributeNames": {"#sk": SK},
-                }
-            },
-        ]
-        try:
-            with self._errors(marker):
-                self.client.transact_write_items(TransactItems=items)
-        except _Applied as done:
-            return done.snapshot
-        return Snapshot(merged(base.attrs, change))
+        return item
+
+    def _entry_sk(self, household: str, entry: Entry) -> str | None:
+        """The sort key of the stored entry with ``entry``'s kind, time and words."""
+        with self._errors():
+            response = self.client.query(
+                TableName=self.table,
+                KeyConditionExpression="#pk = :pk AND begins_with(#sk, :prefix)",
+                ExpressionAttributeNames={"#pk": PK, "#sk": SK},
+                ExpressionAttributeValues={
+                    ":pk": {"S": household_pk(household)},
+                    ":prefix": {"S": f"{entry_prefix(entry.kind)}{_iso(entry.at)}#"},
+                },
+                ConsistentRead=True,
+            )
+        for raw in response.get("Items", []):
+            if raw.get("text", {}).get("S") == entry.text:
+                return str(raw[SK]["S"])
+        return None
 
     def entries(self, household: str, kind: str, *, now: datetime, limit: int) -> list[Entry]:
         if limit <= 0:

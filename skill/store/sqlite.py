@@ -316,6 +316,14 @@ class SqliteStore:
                         entry.text,
                     ),
                 )
+            if change.drop is not None:
+                gone = conn.execute(
+                    "DELETE FROM entries WHERE id = (SELECT id FROM entries WHERE "
+                    "household = ? AND kind = ? AND at = ? AND text = ? LIMIT 1)",
+                    (household, change.drop.kind, _iso(change.drop.at), change.drop.text),
+                ).rowcount
+                if gone != 1:
+                    raise Conflict("the entry to remove is not there")
             conn.execute(
                 "DELETE FROM entries WHERE household = ? AND expires_at <= ?",
                 (household, _iso(now)),
