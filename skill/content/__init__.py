@@ -114,6 +114,8 @@ class Content:
     # [statements]: an offer said with at least min_words other words is the thing itself.
     statement_min_words: int = 3
     win_words: tuple[str, ...] = ()
+    corrections: tuple[str, ...] = ()  # longest first
+    echo_endings: tuple[str, ...] = ()  # longest first
     ordinals: tuple[tuple[str, int], ...] = ()  # phrase -> position (-1: the last), longest first
     # The crisis language pack as read (the model generator expands its samples).
     crisis_pack: dict[str, Any] = field(default_factory=dict, compare=False)
@@ -130,10 +132,33 @@ class Content:
         words = plain.split()
         if not words:
             return False
+        if self.offered_in(plain) is not None:
+            return False  # "a win, wait no, gratitude" names what they want: a mind change
         if plain in self.refusals or all(w in self.non_answers for w in words):
             return True
         allowed = self.non_answers | self.refusal_words | self.fillers
         return all(w in allowed for w in words) and any(w in self.refusal_cues for w in words)
+
+    def corrected(self, text: str) -> str:
+        """The answer after the person's last self-correction ("the... no actually, the
+        nurse at the clinic" -> "the nurse at the clinic"), when at least two words follow
+        and they ask for nothing the skill offers; else ``text``."""
+        words = text.split()
+        plain = [plain_words(w) for w in words]
+        cut = None
+        for marker in self.corrections:
+            size = len(marker.split())
+            for start in range(len(plain) - size + 1):
+                if " ".join(plain[start : start + size]) == marker:
+                    end = start + size
+                    if cut is None or end > cut:
+                        cut = end
+        if cut is None:
+            return text
+        rest = " ".join(words[cut:]).strip(" ,.;:")
+        if len(rest.split()) < 2 or self.offered_in(rest) is not None:
+            return text
+        return rest
 
     def _unfilled(self, text: str) -> str:
         words = plain_words(text).split()
@@ -235,6 +260,11 @@ class Content:
             return True
         if _starts_with(plain, self.offer_openers) and self.offered_in(plain) is not None:
             return True  # "no i meant a gratitude", "change it to breathing"
+        padded = f" {plain} "
+        if self.offered_in(plain) is not None and any(
+            f" {c} " in padded for c in self.corrections
+        ):
+            return True  # "a win, wait no, gratitude": what they want is what they named last
         if any(plain.endswith(" " + e) for e in self.instead_endings):
             return True
         return any(f" {w} " in f" {plain} " for w in self.instead)
@@ -470,6 +500,15 @@ def load(locale: str | None = DEFAULT_LOCALE) -> Content:
         thanks=frozenset(plain_words(str(f)) for f in capture.get("thanks", [])),
         goodbyes=frozenset(plain_words(str(f)) for f in capture.get("goodbyes", [])),
         goodbye_endings=tuple(plain_words(str(f)) for f in capture.get("goodbye_endings", [])),
+        corrections=tuple(
+            sorted((plain_words(str(c)) for c in capture.get("corrections", [])), key=len)[::-1]
+        ),
+        echo_endings=tuple(
+            sorted(
+                (plain_words(str(c)) for c in capture.get("echo", {}).get("endings", [])),
+                key=len,
+            )[::-1]
+        ),
         echo_carriers=tuple(
             sorted(
                 (plain_words(str(c)) for c in capture.get("echo", {}).get("carriers", [])),

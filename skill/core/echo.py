@@ -27,6 +27,7 @@ class EchoWords:
     agree: tuple[tuple[str, str], ...] = ()
     second_person: frozenset[str] = frozenset()
     capitals: tuple[tuple[str, str], ...] = ()
+    endings: tuple[str, ...] = ()  # plain words, longest first
 
 
 def words_of(content: Content) -> EchoWords:
@@ -37,17 +38,35 @@ def words_of(content: Content) -> EchoWords:
 def _words(locale: str) -> EchoWords:
     c = load(locale)
     return EchoWords(
-        c.echo_carriers, c.echo_flips, c.echo_agree, c.echo_second_person, c.echo_capitals
+        c.echo_carriers,
+        c.echo_flips,
+        c.echo_agree,
+        c.echo_second_person,
+        c.echo_capitals,
+        c.echo_endings,
     )
 
 
 def strip_trailing(text: str, words: EchoWords) -> str:
-    """``text`` without one-word carriers at its end ("... um honestly")."""
+    """``text`` without what only closed it: one-word carriers ("... um honestly") and
+    endings ("..., thank you", "... that's a win")."""
     tokens = text.split()
     singles = {c for c in words.carriers if " " not in c} - {"that"}
-    while len(tokens) > 1 and plain_words(tokens[-1]) in singles:
-        tokens.pop()
-    return " ".join(tokens)
+    changed = True
+    while changed and len(tokens) > 1:
+        changed = False
+        plain = [plain_words(t) for t in tokens]
+        if plain[-1] in singles:
+            tokens.pop()
+            changed = True
+            continue
+        for ending in words.endings:
+            size = len(ending.split())
+            if size < len(tokens) and " ".join(plain[-size:]) == ending:
+                tokens = tokens[:-size]
+                changed = True
+                break
+    return " ".join(tokens).rstrip(" ,;:")
 
 
 def strip_carriers(text: str, words: EchoWords) -> str:

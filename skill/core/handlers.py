@@ -389,6 +389,8 @@ def heard_text(hi: HandlerInput, turn: Turn, said: str) -> Response | None:
     """:func:`heard` for words from any slot."""
     content = turn.content
     current = state(turn)
+    if content.is_repeat_request(said):
+        return repeat(hi, turn)
     if current in ("breathing", "paused"):
         during = content.asks_for(said, ("time_left", "pause", "resume", "yes"))
         if during == "time_left":
@@ -755,6 +757,7 @@ def not_an_answer(turn: Turn, said: str) -> bool:
         or content.is_mind_change(said)
         or content.is_repeat_request(said)
         or content.asks_for(said, ("another_reflection", "another_one")) is not None
+        or content.is_goodbye(said)
     )
 
 
@@ -771,6 +774,8 @@ def not_answered(hi: HandlerInput, turn: Turn, said: str) -> Response:
         return gratitude_question(hi, turn)
     if turn.content.is_refusal(said):
         return reply(hi, turn, turn.voice.say("capture_declined"))
+    if turn.content.is_goodbye(said):
+        return stop(hi, turn)
     went = go_to(hi, turn, turn.content.offered_in(said), said)
     return went or menu_reply(hi, turn, turn.voice.say("capture_changed"))
 
@@ -796,6 +801,8 @@ def gratitude_question(hi: HandlerInput, turn: Turn) -> Response:
 
 def gratitude(hi: HandlerInput, turn: Turn) -> Response:
     said = slot_value(hi, "gratitude")
+    if said is not None:
+        said = turn.content.corrected(said)  # "the... no actually, the nurse at the clinic"
     if said is None:
         return gratitude_question(hi, turn)
     if turn.content.is_filler(said):
@@ -813,6 +820,8 @@ def gratitude(hi: HandlerInput, turn: Turn) -> Response:
 
 def win(hi: HandlerInput, turn: Turn) -> Response:
     said = slot_value(hi, "win")
+    if said is not None:
+        said = turn.content.corrected(said)  # "the... no actually, the nurse at the clinic"
     if said is None:
         return ask_for(hi, turn, "win", turn.voice.say("win_ask"))
     if turn.content.is_filler(said):
