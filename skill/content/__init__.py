@@ -261,9 +261,7 @@ class Content:
         if _starts_with(plain, self.offer_openers) and self.offered_in(plain) is not None:
             return True  # "no i meant a gratitude", "change it to breathing"
         padded = f" {plain} "
-        if self.offered_in(plain) is not None and any(
-            f" {c} " in padded for c in self.corrections
-        ):
+        if self.offered_in(plain) is not None and any(f" {c} " in padded for c in self.corrections):
             return True  # "a win, wait no, gratitude": what they want is what they named last
         if any(plain.endswith(" " + e) for e in self.instead_endings):
             return True
