@@ -141,6 +141,8 @@ def _breathing(seen: Seen, row: Row) -> bool:
     minutes, seconds = row.arg("minutes"), row.arg("seconds")
     if minutes is not None or seconds is not None:
         asked = int(minutes or 0) * 60 + int(seconds or 0)
+        if asked < 60:  # the shortest is a minute, said plainly (breathe_minutes_adjusted)
+            return seen.seconds == 60 and seen.said("breathe_minutes_adjusted")
         return seen.seconds is not None and abs(seen.seconds - asked) <= max(10, asked // 4)
     return True
 

@@ -204,12 +204,14 @@ class Content:
         rest = [w for w in padded.split() if w not in self.non_answers]
         return len(rest) >= self.statement_min_words
 
-    def is_goodbye(self, text: str) -> bool:
-        """The household is done for now: a goodbye, or a short reply ending with one
-        ("nah all good see ya") that asks for nothing the skill offers."""
+    def is_goodbye(self, text: str, *, whole: bool = False) -> bool:
+        """The household is done for now: a goodbye, or (unless ``whole``) a short reply
+        ending with one ("nah all good see ya") that asks for nothing the skill offers."""
         plain = self._unfilled(text)
         if plain in self.goodbyes:
             return True
+        if whole:
+            return False
         short = len(plain.split()) <= 8 and self.offered_in(plain) is None
         return short and any(plain == e or plain.endswith(" " + e) for e in self.goodbye_endings)
 
@@ -248,6 +250,10 @@ class Content:
     def is_closing(self, text: str) -> bool:
         """True when a reply after the crisis answer closes the conversation."""
         return _starts_with(plain_words(text), self.closings)
+
+    def starts_changing(self, text: str) -> bool:
+        """The reply starts by taking the question back ("actually", "never mind")."""
+        return _starts_with(self._unfilled(text), self.mind_changes)
 
     def is_mind_change(self, text: str) -> bool:
         """True when a captured answer takes the question back ("actually no, let's do

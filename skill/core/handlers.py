@@ -757,7 +757,8 @@ def not_an_answer(turn: Turn, said: str) -> bool:
         or content.is_mind_change(said)
         or content.is_repeat_request(said)
         or content.asks_for(said, ("another_reflection", "another_one")) is not None
-        or content.is_goodbye(said)
+        # in a question, a goodbye only as the whole reply or after "actually ..."
+        or content.is_goodbye(said, whole=not content.starts_changing(said))
     )
 
 
@@ -774,7 +775,7 @@ def not_answered(hi: HandlerInput, turn: Turn, said: str) -> Response:
         return gratitude_question(hi, turn)
     if turn.content.is_refusal(said):
         return reply(hi, turn, turn.voice.say("capture_declined"))
-    if turn.content.is_goodbye(said):
+    if turn.content.is_goodbye(said, whole=not turn.content.starts_changing(said)):
         return stop(hi, turn)
     went = go_to(hi, turn, turn.content.offered_in(said), said)
     return went or menu_reply(hi, turn, turn.voice.say("capture_changed"))
@@ -801,7 +802,7 @@ def gratitude_question(hi: HandlerInput, turn: Turn) -> Response:
 
 def gratitude(hi: HandlerInput, turn: Turn) -> Response:
     said = slot_value(hi, "gratitude")
-    if said is not None:
+    if said is not None and not not_an_answer(turn, said):
         said = turn.content.corrected(said)  # "the... no actually, the nurse at the clinic"
     if said is None:
         return gratitude_question(hi, turn)
@@ -820,7 +821,7 @@ def gratitude(hi: HandlerInput, turn: Turn) -> Response:
 
 def win(hi: HandlerInput, turn: Turn) -> Response:
     said = slot_value(hi, "win")
-    if said is not None:
+    if said is not None and not not_an_answer(turn, said):
         said = turn.content.corrected(said)  # "the... no actually, the nurse at the clinic"
     if said is None:
         return ask_for(hi, turn, "win", turn.voice.say("win_ask"))
