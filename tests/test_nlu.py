@@ -804,3 +804,11 @@ def test_tokens_keep_letters_of_any_language() -> None:
     assert normalize("¡Quiero hacer música, niño!") == "quiero hacer música niño"
     assert normalize("Ça va, Zoë?") == "ça va zoë"
     assert normalize("tea_time & toast") == "tea time toast"
+
+
+def test_a_language_without_a_simulator_pack_is_a_clear_error() -> None:
+    from skill.sim.nlu.words import LanguagePackError, load_words
+
+    assert load_words("en").set("fillers")  # the English pack is there and read
+    with pytest.raises(LanguagePackError, match=r"no simulator language pack for 'xx'.*sim\.toml"):
+        load_words("xx")
