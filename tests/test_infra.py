@@ -43,13 +43,15 @@ STORE_SOURCE = ROOT / "skill" / "store" / "dynamodb.py"
 SKILL_ID = "amzn1.ask.skill.00000000-0000-0000-0000-000000000000"
 
 # What skill.store.dynamodb calls, as IAM actions. TransactWriteItems has no IAM action
-# of its own: its Put and Update parts are authorised as PutItem and UpdateItem.
+# of its own: its Put, Update and Delete parts are authorised as PutItem, UpdateItem and
+# DeleteItem ("undo that").
 STORE_ACTIONS = {
     "dynamodb:GetItem",
     "dynamodb:UpdateItem",
     "dynamodb:PutItem",
     "dynamodb:Query",
     "dynamodb:BatchWriteItem",
+    "dynamodb:DeleteItem",
 }
 KEY_ACTIONS = {"kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"}
 # X-Ray has no resource-level permissions: the only statement allowed on "*".
