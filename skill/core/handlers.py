@@ -509,9 +509,7 @@ def another_reflection(hi: HandlerInput, turn: Turn) -> Response:
         return progress.combine(change, counted)
 
     turn.update(build)
-    prompt = turn.content.prompt(chosen["id"])
-    assert prompt is not None
-    return say_reflection(hi, turn, chosen["key"], prompt)
+    return say_prompt(hi, turn, chosen["key"], chosen["id"])
 
 
 def yesterday_question(hi: HandlerInput, turn: Turn) -> Response:
@@ -863,11 +861,16 @@ def reflection(hi: HandlerInput, turn: Turn) -> Response:
         return progress.combine(change, counted)
 
     turn.update(build)
-    prompt = turn.content.prompt(chosen["id"])
-    assert prompt is not None
-    return say_reflection(
-        hi, turn, "reflection_today" if chosen["new"] else "reflection_again", prompt
+    return say_prompt(
+        hi, turn, "reflection_today" if chosen["new"] else "reflection_again", chosen["id"]
     )
+
+
+def say_prompt(hi: HandlerInput, turn: Turn, key: str, prompt_id: str) -> Response:
+    """Say the deck's prompt ``prompt_id`` with ``key`` (the id the store just chose)."""
+    prompt = turn.content.prompt(prompt_id)
+    assert prompt is not None
+    return say_reflection(hi, turn, key, prompt)
 
 
 def say_reflection(hi: HandlerInput, turn: Turn, key: str, prompt: Prompt) -> Response:

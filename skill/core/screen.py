@@ -47,7 +47,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -367,24 +367,21 @@ class Screen:
     def _urgent(self, words: list[str]) -> bool:
         """An urgent signal kind (a body that will not wake, someone out of reach, violence
         now) found, plainly, anywhere in the utterance."""
-        matcher = _Matcher(words, self.pack.not_names, self._firsts)
-        covered = self._ordinary_spans(matcher)
-        return any(
-            self._match(matcher, (node,), covered) == PLAIN
-            for signal in self.signals.kinds
-            if signal.urgent
-            for node in signal.parts
-        )
+        return self._any_kind(words, lambda signal: signal.urgent)
 
     def _clears_past(self, words: list[str]) -> bool:
         """A crisis only in the past, said with recovery words ("i used to self harm and
         today i am five years clean"), is a milestone to celebrate, not a call for care."""
+        return self._any_kind(words, lambda signal: signal.clears_past)
+
+    def _any_kind(self, words: list[str], which: Callable[[Signal], bool]) -> bool:
+        """A phrase of a signal kind ``which`` picks, found plainly in ``words``."""
         matcher = _Matcher(words, self.pack.not_names, self._firsts)
         covered = self._ordinary_spans(matcher)
         return any(
             self._match(matcher, (node,), covered) == PLAIN
             for signal in self.signals.kinds
-            if signal.clears_past
+            if which(signal)
             for node in signal.parts
         )
 
