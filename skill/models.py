@@ -21,7 +21,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from skill.content import Content, load, plain_words
+from skill.content import Content, load
 from skill.core import screen as sc
 from skill.core.breathing import pattern_named_in
 from skill.sim.nlu import normalize
@@ -79,11 +79,7 @@ def _heard_as(content: Content, said: str) -> str | None:
     if asked is not None:
         return ASKED_AS[asked]
     wanted = content.offered_in(said)
-    plain = f" {plain_words(said)} "
-    told = wanted == "CelebrateWinIntent" or (
-        wanted is None and any(f" {w} " in plain for w in content.win_words)
-    )
-    if told and content.is_statement(said):
+    if content.tells_win(said):
         return "CelebrateWinIntent"
     if wanted is None and pattern_named_in(content.breathing, said) is not None:
         return "BreatheIntent"

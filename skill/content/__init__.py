@@ -111,6 +111,7 @@ class Content:
     echo_agree: tuple[tuple[str, str], ...] = ()
     echo_second_person: frozenset[str] = frozenset()
     echo_capitals: tuple[tuple[str, str], ...] = ()
+    echo_lower_first: frozenset[str] = frozenset()
     # [statements]: an offer said with at least min_words other words is the thing itself.
     statement_min_words: int = 3
     win_words: tuple[str, ...] = ()
@@ -203,6 +204,17 @@ class Content:
                 padded = padded.replace(f" {phrase} ", " ")
         rest = [w for w in padded.split() if w not in self.non_answers]
         return len(rest) >= self.statement_min_words
+
+    def tells_win(self, text: str) -> bool:
+        """A win told in one go: more than an offer ("we got the whole family to the
+        beach, that's a win"), or a statement in win words of its own ("we got through
+        a bad day")."""
+        wanted = self.offered_in(text)
+        padded = f" {plain_words(text)} "
+        told = wanted == "CelebrateWinIntent" or (
+            wanted is None and any(f" {w} " in padded for w in self.win_words)
+        )
+        return told and self.is_statement(text)
 
     def is_goodbye(self, text: str, *, whole: bool = False) -> bool:
         """The household is done for now: a goodbye, or (unless ``whole``) a short reply
@@ -525,6 +537,7 @@ def load(locale: str | None = DEFAULT_LOCALE) -> Content:
         echo_agree=tuple(
             (str(k), str(v)) for k, v in capture.get("echo", {}).get("agree", {}).items()
         ),
+        echo_lower_first=frozenset(str(w) for w in capture.get("echo", {}).get("lower_first", [])),
         echo_capitals=tuple(
             (str(k), str(v)) for k, v in capture.get("echo", {}).get("capitals", {}).items()
         ),

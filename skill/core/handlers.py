@@ -52,7 +52,7 @@ from ask_sdk_model.dialog import ElicitSlotDirective
 from ask_sdk_model.slu.entityresolution import StatusCode
 from ask_sdk_model.ui import SimpleCard
 
-from skill.content import Prompt, plain_words
+from skill.content import Prompt
 from skill.core import breathing as br
 from skill.core import progress
 from skill.core.echo import echo, words_of
@@ -186,11 +186,12 @@ def menu_reply(hi: HandlerInput, turn: Turn, speech: str) -> Response:
     return reply(hi, turn, speech, reprompt=turn.voice.say("reprompt_menu"), next_state="menu")
 
 
-def lower_first(text: str) -> str:
-    """An echo inside a list ("..., you got through a bad day and ..."): not capitalised,
-    unless its first word is all capitals or a name we cannot know (left as it is)."""
+def lower_first(turn: Turn, text: str) -> str:
+    """An echo inside a list ("..., you got through a bad day and ..."): not capitalised
+    when its first word is one of the language's ([echo] lower_first); a name keeps its
+    capital."""
     first = text.split(" ", 1)[0]
-    if first in ("You", "Your", "You're", "You've", "Yours", "The", "A", "An", "Our"):
+    if first in turn.content.echo_lower_first:
         return text[:1].lower() + text[1:]
     return text
 
@@ -433,10 +434,7 @@ def heard_text(hi: HandlerInput, turn: Turn, said: str) -> Response | None:
     pattern = br.pattern_named_in(content.breathing, said)
     if wanted is None and pattern is not None:
         wanted = "BreatheIntent"
-    told = wanted == "CelebrateWinIntent" or (
-        wanted is None and any(f" {w} " in f" {plain_words(said)} " for w in content.win_words)
-    )
-    if told and current in (None, "menu") and content.is_statement(said):
+    if current in (None, "menu") and content.tells_win(said):
         return celebrate(hi, turn, said)  # a win told in one go, in words of its own
     return go_to(hi, turn, wanted, said) if wanted is not None else None
 
@@ -530,7 +528,7 @@ def yesterday_entries(hi: HandlerInput, turn: Turn) -> Response:
             else []
         )
         said += [
-            escape(lower_first(echo(clip_text(e.text), words_of(turn.content))))
+            escape(lower_first(turn, echo(clip_text(e.text), words_of(turn.content))))
             for e in entries
             if turn.local_date(e.at) == yesterday
         ]
@@ -556,7 +554,7 @@ def undo(hi: HandlerInput, turn: Turn) -> Response:
         turn.update(lambda _s: progress.undo_change(entry, turn.local_date(entry.at), entry.person))
     except Conflict:  # already taken back (a second "undo", a replay)
         return stay_open(hi, turn, turn.voice.say("undo_nothing"))
-    back = Markup(escape(lower_first(echo(clip_text(entry.text), words_of(turn.content)))))
+    back = Markup(escape(lower_first(turn, echo(clip_text(entry.text), words_of(turn.content)))))
     return stay_open(hi, turn, turn.voice.say(f"undo_{entry.kind}", what=back))
 
 
@@ -920,7 +918,7 @@ def recall(hi: HandlerInput, turn: Turn) -> Response:
         )
         if entries:
             words = words_of(turn.content)
-            said = [escape(lower_first(echo(clip_text(e.text), words))) for e in entries]
+            said = [escape(lower_first(turn, echo(clip_text(e.text), words))) for e in entries]
             items = spoken_list(said, turn.content.and_word)
             parts.append(turn.voice.say(key, items=Markup(items), count=len(entries)))
         else:
