@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from skill.content.keys import SPEECH_KEYS, WORD_KEYS
+from skill.content.senses import Senses
 from skill.core import screen as sc
 from skill.errors import TogetherError
 
@@ -118,6 +119,8 @@ class Content:
     corrections: tuple[str, ...] = ()  # longest first
     echo_endings: tuple[str, ...] = ()  # longest first
     ordinals: tuple[tuple[str, int], ...] = ()  # phrase -> position (-1: the last), longest first
+    # [senses]: what a reply means by its kinds of words (skill.content.senses).
+    senses: Senses = field(default_factory=Senses)
     # The crisis language pack as read (the model generator expands its samples).
     crisis_pack: dict[str, Any] = field(default_factory=dict, compare=False)
 
@@ -137,8 +140,21 @@ class Content:
             return False  # "a win, wait no, gratitude" names what they want: a mind change
         if plain in self.refusals or all(w in self.non_answers for w in words):
             return True
+        if self._answer_clause(words):
+            return False  # "that we don't have to do it again": an answer, however plain
         allowed = self.non_answers | self.refusal_words | self.fillers
-        return all(w in allowed for w in words) and any(w in self.refusal_cues for w in words)
+        if all(w in allowed for w in words) and any(w in self.refusal_cues for w in words):
+            return True
+        # In other plain words ("i'd rather not say", "give it a miss"), with a cue that
+        # only refuses ("we don't have to do it again" is an answer).
+        refusing = self.senses.table.get("refusal")
+        return refusing is not None and refusing.heard(words, self.senses.function | allowed)
+
+    def _answer_clause(self, words: Sequence[str]) -> bool:
+        """The reply opens an answer ("that we ...", "how he ..."): [senses] answer_openers
+        followed by a subject."""
+        opener = self.senses.table.get("answer_clause")
+        return opener is not None and len(words) > 2 and opener.heard(words[:2], frozenset())
 
     def corrected(self, text: str) -> str:
         """The answer after the person's last self-correction ("the... no actually, the
@@ -231,7 +247,7 @@ class Content:
         """The position a reply picks from a list ("the second one" -> 2, "the last one"
         -> -1), when the reply is only that (and fillers, "please", "one")."""
         plain = self._unfilled(text)
-        for tail in (" please", " thanks", " one", " only"):
+        for tail in (" please", " thanks", " one", " only", " option", " choice"):
             if plain.endswith(tail) and plain[: -len(tail)] in dict(self.ordinals):
                 plain = plain[: -len(tail)]
         return dict(self.ordinals).get(plain)
@@ -283,7 +299,59 @@ class Content:
             return True  # "a win, wait no, gratitude": what they want is what they named last
         if any(plain.endswith(" " + e) for e in self.instead_endings):
             return True
-        return any(f" {w} " in f" {plain} " for w in self.instead)
+        if any(f" {w} " in f" {plain} " for w in self.instead):
+            return True
+        return self.changes_to(text) is not None
+
+    def changes_to(self, text: str, current: str | None = None) -> str | None:
+        """The practice a reply turns to instead of answering ("wrong one, i wanted to log
+        a win", "nah forget it just give us the question of the day"): an offer named
+        after a mind-change word, with no words of the household's own before it (so "my
+        son wanted to do breathing with me" is an answer). None otherwise, and when the
+        offer is ``current`` (the practice being asked about)."""
+        words = plain_words(text).split()
+        if not words or self._answer_clause(words):
+            return None
+        cue = self.senses.table.get("mind_change")
+        named = self.offers_named(text)
+        if cue is None or not named or named[-1] == current:
+            return None
+        first = self._first_offer_at(words)
+        if first is None or first == 0:
+            return None
+        before = words[:first]
+        if not cue.heard(before, self.senses.function | self.fillers):
+            return None
+        return named[-1]
+
+    def _first_offer_at(self, words: Sequence[str]) -> int | None:
+        """Where the first offered phrase in ``words`` starts."""
+        starts = [
+            start
+            for phrase, _intent in self.offers
+            for start in range(len(words) - len(phrase.split()) + 1)
+            if " ".join(words[start : start + len(phrase.split())]) == phrase
+        ]
+        return min(starts) if starts else None
+
+    def sense(self, text: str, names: Sequence[str], state: str | None = None) -> str | None:
+        """The first of ``names`` ([senses]) the reply means, listened for in ``state``."""
+        return self.senses.heard(self._unfilled(text), names, state)
+
+    def starts_asking(self, text: str, names: Sequence[str]) -> bool:
+        """The reply starts with a word of the first group of one of ``names``' senses
+        ("remove all our info", not "we got rid of all the junk")."""
+        words = self._unfilled(text).split()
+        for name in names:
+            sense = self.senses.table.get(name)
+            if sense and words and any(p[0] == words[0] for p in sense.groups[0]):
+                return True
+        return False
+
+    def says_nothing(self, text: str) -> bool:
+        """The words hold nothing of the household's own ("it", "for that"): only
+        function words and fillers."""
+        return not self.senses.content_words(plain_words(text), self.fillers)
 
     def variants(self, key: str) -> tuple[str, ...]:
         return self.speech[key]
@@ -309,11 +377,20 @@ def plain_words(text: str) -> str:
 
 
 def _offers(locale: str) -> tuple[tuple[str, str], ...]:
-    """The language's offers.toml as (phrase, intent), longest phrase first."""
+    """The language's offers.toml as (phrase, intent), longest phrase first: what the
+    skill offers, and ([heard]) other words the household names those offers with."""
     path = CONTENT_DIR / locale.split("-")[0] / "offers.toml"
-    table = _load_toml(path).get("offers", {})
+    data = _load_toml(path)
+    table = {**data.get("offers", {}), **data.get("heard", {})}
     pairs = [(plain_words(str(k)), str(v)) for k, v in table.items()]
     return tuple(sorted(pairs, key=lambda kv: -len(kv[0])))
+
+
+def _senses(capture: dict[str, Any], where: str) -> Senses:
+    try:
+        return Senses.read(capture.get("senses", {}), where)
+    except ValueError as exc:
+        raise ContentError(str(exc)) from exc
 
 
 def _starts_with(plain: str, phrases: tuple[str, ...]) -> bool:
@@ -558,6 +635,7 @@ def load(locale: str | None = DEFAULT_LOCALE) -> Content:
                 key=lambda kv: -len(kv[0]),
             )
         ),
+        senses=_senses(capture, f"{locale} capture.toml"),
         crisis_pack=crisis,
         emergency_speech=str(helpline["emergency"]),
         emergency_text=str(helpline["emergency_text"]),

@@ -251,9 +251,14 @@ def crisis_number(hi: HandlerInput, turn: Turn) -> Response:
     an urgent answer the emergency number comes first again. A reply that closes ("okay
     thanks", "I'll call them") gets the goodbye instead."""
     said = slot_value(hi, "said")
-    if said is not None and turn.content.is_closing(said):
+    if said is not None and (
+        turn.content.is_closing(said) or turn.content.sense(said, ("thanks", "goodbye"))
+    ):
         return crisis_goodbye(hi, turn)
     speech = say_crisis(turn, "crisis_number", "crisis_urgent_number")
+    if said is not None and turn.content.sense(said, ("find_help",)):
+        # "is there a therapist i could book": where help is, and the line again
+        speech = f"{turn.voice.say('find_help')} {speech}"
     return stay(hi, turn, speech, "reprompt_crisis", "crisis")
 
 
@@ -394,14 +399,20 @@ def heard_text(hi: HandlerInput, turn: Turn, said: str) -> Response | None:
         return repeat(hi, turn)
     if current in ("breathing", "paused"):
         during = content.asks_for(said, ("time_left", "pause", "resume", "yes"))
+        during = during or content.sense(said, ("time_left", "pause", "resume", "stop"), current)
         if during == "time_left":
             return time_left(hi, turn)
         if during == "pause" and current == "breathing":
             return pause(hi, turn)
         if during in ("resume", "yes"):
             return resume(hi, turn)
-    if current == "support" and content.asks_for(said, ("yes",)):
-        return support_breathe(hi, turn)
+        if during == "stop":
+            return stop(hi, turn)
+    if current == "support":
+        if content.asks_for(said, ("yes",)) or content.sense(said, ("yes",)):
+            return support_breathe(hi, turn)
+        if content.is_goodbye(said) or content.sense(said, ("not_now", "goodbye")):
+            return support_goodbye(hi, turn)
     asked = content.asks_for(
         said,
         (
@@ -418,11 +429,15 @@ def heard_text(hi: HandlerInput, turn: Turn, said: str) -> Response | None:
     )
     if asked is None and content.asks_for(said, ("another_one",)) and heard_reflection(turn):
         asked = "another_reflection"
+    if asked is None:
+        asked = content.sense(said, SENSED, current)
+        if asked == "another_reflection" and not heard_reflection(turn):
+            asked = None
     if asked is not None:
         return ASKED[asked](hi, turn)
-    if content.is_thanks(said):
+    if content.is_thanks(said) or content.sense(said, ("thanks",)):
         return stay_open(hi, turn, turn.voice.say("thanks"))
-    if content.is_goodbye(said):
+    if content.is_goodbye(said) or content.sense(said, ("goodbye", "stop"), current):
         return stop(hi, turn)
     wanted = content.offered_in(said)
     position = content.ordinal_in(said)
@@ -584,7 +599,9 @@ def fallback(hi: HandlerInput, turn: Turn) -> Response:
         # must never erase a household (it may answer something else entirely). A plain
         # yes in other words ("yes, delete it", "i'm sure") is that answer.
         said = slot_value(hi, "said")
-        if said is not None and turn.content.asks_for(said, ("yes",)):
+        if said is not None and (
+            turn.content.asks_for(said, ("yes",)) or turn.content.sense(said, ("yes",))
+        ):
             return delete_yes(hi, turn)
         return menu_reply(hi, turn, turn.voice.say("delete_kept"))
     if current == "support":  # after the support answer: offer again, never a menu
@@ -753,8 +770,17 @@ def not_an_answer(turn: Turn, said: str) -> bool:
         or content.is_mind_change(said)
         or content.is_repeat_request(said)
         or content.asks_for(said, ("another_reflection", "another_one")) is not None
-        # in a question, a goodbye only as the whole reply or after "actually ..."
-        or content.is_goodbye(said, whole=not content.starts_changing(said))
+        or says_goodbye(turn, said)
+    )
+
+
+def says_goodbye(turn: Turn, said: str) -> bool:
+    """In a question, a goodbye only as the whole reply, after "actually ...", or with
+    no word of the household's own ("let's not bother, goodbye"): "a good night's
+    sleep" is an answer."""
+    content = turn.content
+    return content.is_goodbye(said, whole=not content.starts_changing(said)) or (
+        content.sense(said, ("goodbye",)) is not None
     )
 
 
@@ -771,8 +797,8 @@ def not_answered(hi: HandlerInput, turn: Turn, said: str) -> Response:
         return gratitude_question(hi, turn)
     if turn.content.is_refusal(said):
         return reply(hi, turn, turn.voice.say("capture_declined"))
-    if turn.content.is_goodbye(said, whole=not turn.content.starts_changing(said)):
-        return stop(hi, turn)
+    if says_goodbye(turn, said) or turn.content.sense(said, ("stop",)):
+        return stop(hi, turn)  # "let's not bother, goodbye", "forget it, stop"
     went = go_to(hi, turn, turn.content.offered_in(said), said)
     return went or menu_reply(hi, turn, turn.voice.say("capture_changed"))
 
@@ -804,12 +830,13 @@ def gratitude(hi: HandlerInput, turn: Turn) -> Response:
         return gratitude_question(hi, turn)
     if turn.content.is_filler(said):
         return ask_for(hi, turn, "gratitude", turn.voice.say("gratitude_empty"))
+    if state(turn) not in CAPTURES and turn.content.says_nothing(said):
+        return thanked(hi, turn)  # "i appreciate it", "cheers for that": thanks, not a gratitude
     if not_an_answer(turn, said):
         return not_answered(hi, turn, said)
-    if state(turn) in ELSEWHERE:  # mid-breathing, "are we nearly done" is not a win
-        understood = heard_text(hi, turn, said)
-        if understood is not None:
-            return understood
+    understood = elsewhere(hi, turn, said)
+    if understood is not None:
+        return understood
     count = record_entry(turn, "gratitude", said)
     back = echo(said, words_of(turn.content))
     return reply(hi, turn, turn.voice.say("gratitude_reflect", gratitude=back, count=count))
@@ -825,11 +852,35 @@ def win(hi: HandlerInput, turn: Turn) -> Response:
         return ask_for(hi, turn, "win", turn.voice.say("win_empty"))
     if not_an_answer(turn, said):
         return not_answered(hi, turn, said)
-    if state(turn) in ELSEWHERE:  # mid-breathing, "are we nearly done" is not a win
-        understood = heard_text(hi, turn, said)
-        if understood is not None:
-            return understood
+    understood = elsewhere(hi, turn, said)
+    if understood is not None:
+        return understood
+    if state(turn) not in CAPTURES and turn.content.says_nothing(said):
+        return ask_for(hi, turn, "win", turn.voice.say("win_ask"))
     return celebrate(hi, turn, said)
+
+
+def elsewhere(hi: HandlerInput, turn: Turn, said: str) -> Response | None:
+    """Words an intent took as a gratitude or a win outside its question that ask for
+    something else: mid-breathing, "are we nearly done" is not a win; at the menu, "i'd
+    like to ... remove all our info" is a delete (only when the words start with it:
+    "thankful we got rid of all the junk" is a gratitude)."""
+    current = state(turn)
+    if current in ELSEWHERE:
+        return heard_text(hi, turn, said)
+    asks = ("undo", "delete")
+    if current not in CAPTURES and turn.content.starts_asking(said, asks):
+        return heard_text(hi, turn, said) if turn.content.sense(said, asks, current) else None
+    return None
+
+
+def thanked(hi: HandlerInput, turn: Turn) -> Response:
+    """Thanks: after the crisis or support answer, the warm goodbye that names the line."""
+    if state(turn) == "crisis":
+        return crisis_goodbye(hi, turn)
+    if state(turn) == "support":
+        return support_goodbye(hi, turn)
+    return stay_open(hi, turn, turn.voice.say("thanks"))
 
 
 def celebrate(hi: HandlerInput, turn: Turn, said: str) -> Response:
@@ -959,8 +1010,24 @@ def _any(_hi: HandlerInput, _turn: Turn) -> bool:
     return True
 
 
-# What a household asked for in its own words (capture.toml [asks]) -> what answers it.
+# What a household asked for in its own words (capture.toml [asks] and [senses]) -> what
+# answers it. SENSED: the senses listened for outside a question, in this order ("scratch
+# that last entry" is an undo before it is a delete).
+SENSED = (
+    "undo",
+    "delete",
+    "yesterday_question",
+    "yesterday_entries",
+    "week",
+    "another_reflection",
+    "progress",
+    "find_help",
+    "repeat",
+)
 ASKED: dict[str, Do] = {
+    "delete": lambda hi, turn: delete_ask(hi, turn),
+    "progress": lambda hi, turn: progress_(hi, turn),
+    "repeat": lambda hi, turn: repeat(hi, turn),
     "time_left": time_left,
     "another_reflection": another_reflection,
     "yesterday_question": yesterday_question,
@@ -1029,8 +1096,13 @@ ROUTES: list[tuple[str, Can, Do]] = [
         ),
         support_goodbye,
     ),
-    # In the middle of something: the answer belongs to the question just asked.
-    ("delete_yes", both(in_state("delete_confirm"), is_intent("AMAZON.YesIntent")), delete_yes),
+    # In the middle of something: the answer belongs to the question just asked. "Yes,
+    # delete everything" answering "are you sure?" is a yes.
+    (
+        "delete_yes",
+        both(in_state("delete_confirm"), is_intent("AMAZON.YesIntent", "DeleteDataIntent")),
+        delete_yes,
+    ),
     (
         "delete_no",
         both(in_state("delete_confirm"), is_intent("AMAZON.NoIntent", "AMAZON.CancelIntent")),
