@@ -165,9 +165,12 @@ JUDGES: dict[str, Callable[[Seen, Row], bool]] = {
     "progress": lambda s, r: s.said(
         "progress_summary_streak", "progress_summary_no_streak", "progress_nothing_yet"
     ),
-    # The progress answer ends with the week ("and over the past week, ...").
+    # The week first ("over the past week, ..."), or progress (which names the week too).
     "week": lambda s, r: s.said(
-        "progress_summary_streak", "progress_summary_no_streak", "progress_nothing_yet"
+        "progress_week",
+        "progress_summary_streak",
+        "progress_summary_no_streak",
+        "progress_nothing_yet",
     ),
     "recall_gratitude": lambda s, r: s.said("recall_gratitudes", "recall_gratitudes_empty"),
     "recall_wins": lambda s, r: s.said("recall_wins", "recall_wins_empty"),

@@ -113,6 +113,8 @@ class Content:
     echo_second_person: frozenset[str] = frozenset()
     echo_capitals: tuple[tuple[str, str], ...] = ()
     echo_lower_first: frozenset[str] = frozenset()
+    echo_noise: frozenset[str] = frozenset()
+    echo_keep_at_end: frozenset[str] = frozenset()
     # [statements]: an offer said with at least min_words other words is the thing itself.
     statement_min_words: int = 3
     win_words: tuple[str, ...] = ()
@@ -181,8 +183,8 @@ class Content:
         words = plain_words(text).split()
         while words and words[0] in self.fillers:
             words.pop(0)
-        while words and words[-1] in self.fillers:
-            words.pop()
+        while words and words[-1] in self.fillers and words[-1] not in self.senses.function:
+            words.pop()  # "um" at the end goes; "that" stays ("don't save that")
         return " ".join(words)
 
     def is_repeat_request(self, text: str) -> bool:
@@ -218,6 +220,8 @@ class Content:
         for phrase, _intent in self.offers:
             if f" {phrase} " in padded:
                 padded = padded.replace(f" {phrase} ", " ")
+        if self.sense(text, ("asks_to",)):
+            return False  # "yes, my husband wants to tell a win": a request, not the win
         rest = [w for w in padded.split() if w not in self.non_answers]
         return len(rest) >= self.statement_min_words
 
@@ -336,7 +340,7 @@ class Content:
 
     def sense(self, text: str, names: Sequence[str], state: str | None = None) -> str | None:
         """The first of ``names`` ([senses]) the reply means, listened for in ``state``."""
-        return self.senses.heard(self._unfilled(text), names, state)
+        return self.senses.heard(plain_words(text), names, state)
 
     def starts_asking(self, text: str, names: Sequence[str]) -> bool:
         """The reply starts with a word of the first group of one of ``names``' senses
@@ -349,9 +353,10 @@ class Content:
         return False
 
     def says_nothing(self, text: str) -> bool:
-        """The words hold nothing of the household's own ("it", "for that"): only
-        function words and fillers."""
-        return not self.senses.content_words(plain_words(text), self.fillers)
+        """The words hold nothing of the household's own ("it", "him", "for that"): only
+        ``[senses] empty`` words and fillers ("we did it" is a win)."""
+        words = plain_words(text).split()
+        return all(w in self.senses.empty or w in self.fillers for w in words)
 
     def variants(self, key: str) -> tuple[str, ...]:
         return self.speech[key]
@@ -615,6 +620,10 @@ def load(locale: str | None = DEFAULT_LOCALE) -> Content:
             (str(k), str(v)) for k, v in capture.get("echo", {}).get("agree", {}).items()
         ),
         echo_lower_first=frozenset(str(w) for w in capture.get("echo", {}).get("lower_first", [])),
+        echo_noise=frozenset(plain_words(str(w)) for w in capture.get("echo", {}).get("noise", [])),
+        echo_keep_at_end=frozenset(
+            plain_words(str(w)) for w in capture.get("echo", {}).get("keep_at_end", [])
+        ),
         echo_capitals=tuple(
             (str(k), str(v)) for k, v in capture.get("echo", {}).get("capitals", {}).items()
         ),

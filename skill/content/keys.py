@@ -142,6 +142,8 @@ SPEECH_KEYS: dict[str, Key] = {
     "progress_summary_streak": _k("streak best counts week", "streak counts"),
     "progress_summary_no_streak": _k("best counts week", "counts"),
     "progress_week_none": _k(),
+    # "How was our week": {week} as above.
+    "progress_week": _k("week", "week"),
     # --- recall ----------------------------------------------------------------
     "recall_gratitudes": _k("items count", "items"),
     "recall_wins": _k("items count", "items"),

@@ -73,14 +73,16 @@ class Sense:
 class Senses:
     function: frozenset[str] = frozenset()
     table: Mapping[str, Sense] = field(default_factory=dict)
+    empty: frozenset[str] = frozenset()  # words that alone say nothing ("it", "him", "for that")
 
     @classmethod
     def read(cls, data: Mapping[str, Any], where: str) -> Senses:
         """``[senses]`` of capture.toml: ``function`` words and one table per sense."""
         function = frozenset(str(w).lower() for w in data.get("function", []))
+        empty = frozenset(str(w).lower() for w in data.get("empty", []))
         table: dict[str, Sense] = {}
         for name, spec in data.items():
-            if name == "function":
+            if name in ("function", "empty"):
                 continue
             if not isinstance(spec, dict) or not spec.get("groups"):
                 raise ValueError(f"{where}: [senses.{name}] needs groups")
@@ -93,7 +95,7 @@ class Senses:
                 bare=bool(spec.get("bare", False)),
                 states=frozenset(str(s) for s in states) if states is not None else None,
             )
-        return cls(function, table)
+        return cls(function, table, empty)
 
     def heard(self, plain: str, names: Sequence[str], state: str | None = None) -> str | None:
         """The first of ``names`` heard in ``plain`` (lower-case words), in ``state``."""

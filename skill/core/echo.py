@@ -9,15 +9,10 @@ applies them. No I/O.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
 
-from skill.content import Content, load, plain_words
+from skill.content import Content, plain_words
 
 SPOKEN_WORDS = 24  # longer answers are shortened when said back ("…")
-
-
-# Sounds that are never words of an answer, dropped wherever they are.
-_NOISE = frozenset({"um", "umm", "uh", "uhh", "er", "erm", "hmm", "uhm"})
 
 
 @dataclass(frozen=True)
@@ -28,22 +23,20 @@ class EchoWords:
     second_person: frozenset[str] = frozenset()
     capitals: tuple[tuple[str, str], ...] = ()
     endings: tuple[str, ...] = ()  # plain words, longest first
+    noise: frozenset[str] = frozenset()  # never words of an answer, dropped wherever they are
+    keep_at_end: frozenset[str] = frozenset()  # carriers that end an answer ("it went well")
 
 
 def words_of(content: Content) -> EchoWords:
-    return _words(content.locale)
-
-
-@cache
-def _words(locale: str) -> EchoWords:
-    c = load(locale)
     return EchoWords(
-        c.echo_carriers,
-        c.echo_flips,
-        c.echo_agree,
-        c.echo_second_person,
-        c.echo_capitals,
-        c.echo_endings,
+        content.echo_carriers,
+        content.echo_flips,
+        content.echo_agree,
+        content.echo_second_person,
+        content.echo_capitals,
+        content.echo_endings,
+        content.echo_noise,
+        content.echo_keep_at_end,
     )
 
 
@@ -51,7 +44,7 @@ def strip_trailing(text: str, words: EchoWords) -> str:
     """``text`` without what only closed it: one-word carriers ("... um honestly") and
     endings ("..., thank you", "... that's a win")."""
     tokens = text.split()
-    singles = {c for c in words.carriers if " " not in c} - {"that"}
+    singles = {c for c in words.carriers if " " not in c} - words.keep_at_end
     changed = True
     while changed and len(tokens) > 1:
         changed = False
@@ -111,7 +104,7 @@ def second_person(text: str, words: EchoWords) -> str:
 def echo(text: str, words: EchoWords, *, limit: int = SPOKEN_WORDS) -> str:
     """The words said back: carriers gone, second person, capitalised, at most
     ``limit`` words (then an ellipsis)."""
-    kept = [t for t in text.split() if plain_words(t) not in _NOISE] or text.split()
+    kept = [t for t in text.split() if plain_words(t) not in words.noise] or text.split()
     said = strip_trailing(strip_carriers(" ".join(kept), words), words)
     said = second_person(said.rstrip(" ,"), words)
     capitals = dict(words.capitals)

@@ -591,6 +591,8 @@ def fallback(hi: HandlerInput, turn: Turn) -> Response:
         if understood is not None:
             return understood
     turn.session["misses"] = int(turn.session.get("misses", 0)) + 1  # typed by the reader
+    if current == "breathing":  # "mum! mum!": the breathing waits, it is not the menu
+        return pause(hi, turn)
     if current in CAPTURES:
         assert current is not None
         return ask_for(hi, turn, current, turn.voice.say(f"{current}_empty"))
@@ -678,7 +680,11 @@ def start_breathing_for(
     lead.append(Markup(pattern.how) + breaks(1.5))
     plan = br.plan_for(breathing, pattern_id, seconds)
     turn.record["breath"] = {"pattern": pattern_id, "seconds": seconds}
-    turn.update(lambda s: progress.practice_change(s, "breathe", turn.today, person=turn.person))
+    if not turn.session.get("breath_counted"):  # switching pattern mid-way is one practice
+        turn.update(
+            lambda s: progress.practice_change(s, "breathe", turn.today, person=turn.person)
+        )
+        turn.session["breath_counted"] = True
     return breathe_round(hi, turn, plan, " ".join(lead))
 
 
@@ -766,7 +772,9 @@ def ask_for(hi: HandlerInput, turn: Turn, kind: str, speech: str) -> Response:
 def not_an_answer(turn: Turn, said: str) -> bool:
     content = turn.content
     return (
-        content.is_refusal(said)
+        content.says_nothing(said)  # "him" (from "good on him"), "it"
+        or content.sense(said, IN_QUESTION) is not None  # "yes please", "thanks"
+        or content.is_refusal(said)
         or content.is_mind_change(said)
         or content.is_repeat_request(said)
         or content.asks_for(said, ("another_reflection", "another_one")) is not None
@@ -790,6 +798,15 @@ def not_answered(hi: HandlerInput, turn: Turn, said: str) -> Response:
     the offer again. None of them is saved."""
     if turn.content.is_repeat_request(said):
         return repeat(hi, turn)
+    current = state(turn)
+    kind = current if current in CAPTURES else None
+    sensed = turn.content.sense(said, IN_QUESTION)
+    if sensed == "thanks":
+        return reply(hi, turn, turn.voice.say("thanks"))
+    if sensed == "help":
+        return help_(hi, turn)
+    if kind is not None and (sensed == "yes" or turn.content.says_nothing(said)):
+        return ask_for(hi, turn, kind, turn.voice.say(f"{kind}_empty"))  # "yes please": and it is?
     if turn.content.asks_for(said, ("another_reflection", "another_one")):
         # "can i have a different question": another question of the same practice
         if state(turn) == "win":
@@ -850,13 +867,13 @@ def win(hi: HandlerInput, turn: Turn) -> Response:
         return ask_for(hi, turn, "win", turn.voice.say("win_ask"))
     if turn.content.is_filler(said):
         return ask_for(hi, turn, "win", turn.voice.say("win_empty"))
+    if state(turn) not in CAPTURES and turn.content.says_nothing(said):
+        return ask_for(hi, turn, "win", turn.voice.say("win_ask"))
     if not_an_answer(turn, said):
         return not_answered(hi, turn, said)
     understood = elsewhere(hi, turn, said)
     if understood is not None:
         return understood
-    if state(turn) not in CAPTURES and turn.content.says_nothing(said):
-        return ask_for(hi, turn, "win", turn.voice.say("win_ask"))
     return celebrate(hi, turn, said)
 
 
@@ -927,7 +944,9 @@ def say_reflection(hi: HandlerInput, turn: Turn, key: str, prompt: Prompt) -> Re
     return reply(hi, turn, speech, card=(turn.voice.say("card_reflection_title"), prompt.text))
 
 
-def progress_(hi: HandlerInput, turn: Turn) -> Response:
+def progress_(hi: HandlerInput, turn: Turn, *, week_first: bool = False) -> Response:
+    """How the household is doing; ``week_first`` ("how was our week") leads with the
+    past seven days."""
     summary = progress.summary(turn.read(), turn.today)
     if summary.total == 0:
         return reply(hi, turn, turn.voice.say("progress_nothing_yet"))
@@ -935,7 +954,9 @@ def progress_(hi: HandlerInput, turn: Turn) -> Response:
     counts = spoken_list([amount(turn, k, n) for k, n in summary.counts.items() if n], and_word)
     week_items = [amount(turn, k, n) for k, n in summary.week.items() if n]
     week = spoken_list(week_items, and_word) if week_items else turn.voice.say("progress_week_none")
-    if summary.streak >= 2:
+    if week_first:
+        speech = turn.voice.say("progress_week", week=Markup(week))
+    elif summary.streak >= 2:
         speech = turn.voice.say(
             "progress_summary_streak",
             streak=summary.streak,
@@ -957,9 +978,9 @@ def progress_(hi: HandlerInput, turn: Turn) -> Response:
 RECALL_KINDS = {"gratitudes": ("gratitude", "recall_gratitudes"), "wins": ("win", "recall_wins")}
 
 
-def recall(hi: HandlerInput, turn: Turn) -> Response:
+def recall(hi: HandlerInput, turn: Turn, kind: str | None = None) -> Response:
     """The last few gratitudes or wins, newest first; both when the kind was not resolved."""
-    wanted = RECALL_KINDS.get(slot_id(hi, "kind") or "")
+    wanted = RECALL_KINDS.get(kind or slot_id(hi, "kind") or "")
     parts = []
     for kind, key in [wanted] if wanted else RECALL_KINDS.values():
         entries = (
@@ -1013,7 +1034,13 @@ def _any(_hi: HandlerInput, _turn: Turn) -> bool:
 # What a household asked for in its own words (capture.toml [asks] and [senses]) -> what
 # answers it. SENSED: the senses listened for outside a question, in this order ("scratch
 # that last entry" is an undo before it is a delete).
+# In a gratitude or win question, replies that are not the answer however they are worded.
+IN_QUESTION = ("thanks", "help", "yes")
 SENSED = (
+    "help",
+    "recall_gratitude",
+    "recall_wins",
+    "recall",
     "undo",
     "delete",
     "yesterday_question",
@@ -1025,6 +1052,9 @@ SENSED = (
     "repeat",
 )
 ASKED: dict[str, Do] = {
+    "recall_gratitude": lambda hi, turn: recall(hi, turn, "gratitudes"),
+    "recall_wins": lambda hi, turn: recall(hi, turn, "wins"),
+    "recall": lambda hi, turn: recall(hi, turn),
     "delete": lambda hi, turn: delete_ask(hi, turn),
     "progress": lambda hi, turn: progress_(hi, turn),
     "repeat": lambda hi, turn: repeat(hi, turn),
@@ -1032,7 +1062,7 @@ ASKED: dict[str, Do] = {
     "another_reflection": another_reflection,
     "yesterday_question": yesterday_question,
     "yesterday_entries": yesterday_entries,
-    "week": lambda hi, turn: progress_(hi, turn),
+    "week": lambda hi, turn: progress_(hi, turn, week_first=True),
     "breathing_kinds": breathing_kinds,
     "undo": undo,
     "find_help": lambda hi, turn: find_help(hi, turn),
