@@ -190,7 +190,14 @@ JUDGES: dict[str, Callable[[Seen, Row], bool]] = {
     "repeat": lambda s, r: not s.said("fallback", "fallback_again", "nothing_to_repeat"),
     # After the crisis answer, thanks closes warmly with the number once more.
     "thanks": lambda s, r: (
-        s.said("thanks", "crisis_goodbye", "crisis_urgent_goodbye") and _not_saving(s)
+        s.said(
+            "thanks",
+            "crisis_goodbye",
+            "crisis_urgent_goodbye",
+            "support_goodbye",
+            "weary_goodbye",
+        )
+        and _not_saving(s)
     ),
     "yes": lambda s, r: _yes(s, r),
     "no": lambda s, r: _no(s, r),
@@ -203,7 +210,8 @@ JUDGES: dict[str, Callable[[Seen, Row], bool]] = {
         and not s.said("fallback", "fallback_again")
         and not s.said("gratitude_reflect", "win_celebrate")
     ),
-    "distress": lambda s, r: s.said("support") and _not_saving(s),
+    # Met with care: the support answer, or (tired, in plain words) the weary one.
+    "distress": lambda s, r: s.said("support", "weary") and _not_saving(s),
 }
 
 

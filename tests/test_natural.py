@@ -22,6 +22,7 @@ KNOWN_MISSES: dict[str, set[tuple[str, str, str]]] = {
         ("en-CA", "menu", "we've got a win actually"),
         ("en-CA", "menu", "sorry what were the options"),
         ("en-CA", "gratitude_question", "actually never mind"),
+        ("en-US", "breathing", "i'm getting kind of panicky this isn't helping"),
         ("en-AU", "after_reflection", "that one's a bit heavy got another"),
         ("en-US", "delete_confirm", "uh hang on no"),
         ("en-AU", "after_crisis", "i'd rather see a psych not a hotline"),

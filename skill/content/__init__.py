@@ -115,6 +115,7 @@ class Content:
     echo_lower_first: frozenset[str] = frozenset()
     echo_noise: frozenset[str] = frozenset()
     echo_keep_at_end: frozenset[str] = frozenset()
+    echo_asides: tuple[str, ...] = ()  # longest first
     # [statements]: an offer said with at least min_words other words is the thing itself.
     statement_min_words: int = 3
     win_words: tuple[str, ...] = ()
@@ -621,6 +622,12 @@ def load(locale: str | None = DEFAULT_LOCALE) -> Content:
         ),
         echo_lower_first=frozenset(str(w) for w in capture.get("echo", {}).get("lower_first", [])),
         echo_noise=frozenset(plain_words(str(w)) for w in capture.get("echo", {}).get("noise", [])),
+        echo_asides=tuple(
+            sorted(
+                (plain_words(str(w)) for w in capture.get("echo", {}).get("asides", [])),
+                key=lambda a: -len(a.split()),
+            )
+        ),
         echo_keep_at_end=frozenset(
             plain_words(str(w)) for w in capture.get("echo", {}).get("keep_at_end", [])
         ),

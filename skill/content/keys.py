@@ -134,6 +134,17 @@ SPEECH_KEYS: dict[str, Key] = {
     # Asked again the same day: the same {prompt}.
     "reflection_again": _k("prompt", "prompt"),
     "card_reflection_title": _k(),
+    # --- ordinary tiredness, greetings, the delete question explained ------------
+    # Tired, not in danger ("sorry, i'm just really tired today"): a kind word and the
+    # offer of one slow minute of breathing (a yes or no question).
+    "weary": _k(),
+    # No to that offer: a warm goodbye (no helpline: nobody said anything heavy).
+    "weary_goodbye": _k(),
+    # "merry christmas", "good morning": greeted back, and the four practices offered.
+    "greeting": _k(),
+    # "what does that delete exactly?" at the delete question: what goes, and the
+    # question again (yes or no).
+    "delete_explain": _k(),
     # --- progress --------------------------------------------------------------
     "progress_nothing_yet": _k(),
     # {streak} current, {best} best (numbers); {counts} a spoken list like

@@ -25,6 +25,7 @@ class EchoWords:
     endings: tuple[str, ...] = ()  # plain words, longest first
     noise: frozenset[str] = frozenset()  # never words of an answer, dropped wherever they are
     keep_at_end: frozenset[str] = frozenset()  # carriers that end an answer ("it went well")
+    asides: tuple[str, ...] = ()  # dropped wherever they are ("her, i guess, that she got up")
 
 
 def words_of(content: Content) -> EchoWords:
@@ -37,7 +38,21 @@ def words_of(content: Content) -> EchoWords:
         content.echo_endings,
         content.echo_noise,
         content.echo_keep_at_end,
+        content.echo_asides,
     )
+
+
+def drop_asides(tokens: list[str], words: EchoWords) -> list[str]:
+    """``tokens`` without the asides ("i guess", "for sure"), when words remain."""
+    plain = [plain_words(t) for t in tokens]
+    keep = [True] * len(tokens)
+    for aside in words.asides:  # longest first
+        size = len(aside.split())
+        for start in range(len(tokens) - size + 1):
+            if all(keep[start : start + size]) and " ".join(plain[start : start + size]) == aside:
+                keep[start : start + size] = [False] * size
+    kept = [t for t, k in zip(tokens, keep, strict=True) if k]
+    return kept if kept else tokens
 
 
 def strip_trailing(text: str, words: EchoWords) -> str:
@@ -105,6 +120,7 @@ def echo(text: str, words: EchoWords, *, limit: int = SPOKEN_WORDS) -> str:
     """The words said back: carriers gone, second person, capitalised, at most
     ``limit`` words (then an ellipsis)."""
     kept = [t for t in text.split() if plain_words(t) not in words.noise] or text.split()
+    kept = drop_asides(kept, words)
     said = strip_trailing(strip_carriers(" ".join(kept), words), words)
     said = second_person(said.rstrip(" ,"), words)
     capitals = dict(words.capitals)

@@ -65,9 +65,11 @@ log = logging.getLogger("skill.core")
 RECALL_LIMIT = 3
 # States in which a gratitude or win was not asked for: words there that ask for
 # something the skill does are that, not a memory to save.
-ELSEWHERE = ("breathing", "paused", "crisis", "support")
+ELSEWHERE = ("breathing", "paused", "crisis", "support", "weary")
+OFFERING = ("support", "weary")  # states where a minute of breathing was just offered
 MORE_PROMPTS = 2  # different reflection prompts a household may ask for in one day
 UNDO_WINDOW = timedelta(minutes=15)  # "undo that" takes back what was saved this recently
+NAMED_UNDO_WINDOW = timedelta(days=1)  # "get rid of that last win": the newest win, a day back
 Can = Callable[[HandlerInput, Turn], bool]
 Do = Callable[[HandlerInput, Turn], Response]
 
@@ -294,7 +296,14 @@ def support_breathe(hi: HandlerInput, turn: Turn) -> Response:
 
 
 def support_goodbye(hi: HandlerInput, turn: Turn) -> Response:
+    if state(turn) == "weary":  # nobody said anything heavy: no helpline in the goodbye
+        return reply(hi, turn, turn.voice.say("weary_goodbye"))
     return reply(hi, turn, turn.voice.say("support_goodbye", helpline=helpline(turn)))
+
+
+def weary(hi: HandlerInput, turn: Turn) -> Response:
+    """Tired, not in danger: a kind word and one slow minute of breathing offered."""
+    return stay(hi, turn, turn.voice.say("weary"), "reprompt_support", "weary")
 
 
 def skill_event(hi: HandlerInput, turn: Turn) -> Response:
@@ -408,7 +417,7 @@ def heard_text(hi: HandlerInput, turn: Turn, said: str) -> Response | None:
             return resume(hi, turn)
         if during == "stop":
             return stop(hi, turn)
-    if current == "support":
+    if current in OFFERING:
         if content.asks_for(said, ("yes",)) or content.sense(said, ("yes",)):
             return support_breathe(hi, turn)
         if content.is_goodbye(said) or content.sense(said, ("not_now", "goodbye")):
@@ -433,10 +442,12 @@ def heard_text(hi: HandlerInput, turn: Turn, said: str) -> Response | None:
         asked = content.sense(said, SENSED, current)
         if asked == "another_reflection" and not heard_reflection(turn):
             asked = None
+    if asked == "undo":
+        return undo(hi, turn, said)
     if asked is not None:
         return ASKED[asked](hi, turn)
     if content.is_thanks(said) or content.sense(said, ("thanks",)):
-        return stay_open(hi, turn, turn.voice.say("thanks"))
+        return thanked(hi, turn)
     if content.is_goodbye(said) or content.sense(said, ("goodbye", "stop"), current):
         return stop(hi, turn)
     wanted = content.offered_in(said)
@@ -451,7 +462,14 @@ def heard_text(hi: HandlerInput, turn: Turn, said: str) -> Response | None:
         wanted = "BreatheIntent"
     if current in (None, "menu") and content.tells_win(said):
         return celebrate(hi, turn, said)  # a win told in one go, in words of its own
-    return go_to(hi, turn, wanted, said) if wanted is not None else None
+    if wanted is not None:
+        return go_to(hi, turn, wanted, said)
+    if current in (None, "menu"):
+        if content.sense(said, ("weary",)):
+            return weary(hi, turn)  # "sorry, i'm just really tired today"
+        if content.sense(said, ("greeting",)):
+            return menu_reply(hi, turn, turn.voice.say("greeting"))
+    return None
 
 
 def go_to(hi: HandlerInput, turn: Turn, wanted: str | None, said: str) -> Response | None:
@@ -553,20 +571,27 @@ def yesterday_entries(hi: HandlerInput, turn: Turn) -> Response:
     return reply(hi, turn, turn.voice.say("recall_yesterday", items=items, count=len(said)))
 
 
-def undo(hi: HandlerInput, turn: Turn) -> Response:
+def undo(hi: HandlerInput, turn: Turn, said: str | None = None) -> Response:
     """ "Undo that": the entry the household saved last, if within UNDO_WINDOW, is
-    removed with its counts, and said back so they know which one went."""
+    removed with its counts, and said back so they know which one went. Naming the kind
+    ("get rid of that last win") reaches back further (NAMED_UNDO_WINDOW)."""
+    kind = turn.content.sense(said or "", ("undo_win", "undo_gratitude"))
+    named = [kind.removeprefix("undo_")] if kind else []
+    kinds = named or list(CAPTURES)
+    window = NAMED_UNDO_WINDOW if named else UNDO_WINDOW
     newest: Entry | None = None
     if turn.household:
-        for kind in CAPTURES:
+        for kind in kinds:
             found = turn.services.store.entries(turn.household, kind, now=turn.now, limit=1)
             if found and (newest is None or found[0].at > newest.at):
                 newest = found[0]
-    if newest is None or turn.now - newest.at > UNDO_WINDOW:
+    if newest is None or turn.now - newest.at > window:
         return stay_open(hi, turn, turn.voice.say("undo_nothing"))
     entry = newest
     try:
-        turn.update(lambda _s: progress.undo_change(entry, turn.local_date(entry.at), entry.person))
+        turn.update(
+            lambda s: progress.undo_change(s, entry, turn.local_date(entry.at), entry.person)
+        )
     except Conflict:  # already taken back (a second "undo", a replay)
         return stay_open(hi, turn, turn.voice.say("undo_nothing"))
     back = Markup(escape(lower_first(turn, echo(clip_text(entry.text), words_of(turn.content)))))
@@ -605,9 +630,13 @@ def fallback(hi: HandlerInput, turn: Turn) -> Response:
             turn.content.asks_for(said, ("yes",)) or turn.content.sense(said, ("yes",))
         ):
             return delete_yes(hi, turn)
+        if said is not None and turn.content.sense(said, ("delete_what",)):
+            # "what does that delete exactly?": what goes, and the question again
+            speech = turn.voice.say("delete_explain")
+            return stay(hi, turn, speech, "reprompt_delete_confirm", "delete_confirm")
         return menu_reply(hi, turn, turn.voice.say("delete_kept"))
-    if current == "support":  # after the support answer: offer again, never a menu
-        return stay(hi, turn, turn.voice.say("reprompt_support"), "reprompt_support", "support")
+    if current in OFFERING:  # after the support answer: offer again, never a menu
+        return stay(hi, turn, turn.voice.say("reprompt_support"), "reprompt_support", current)
     # The second miss in a row never gets a bare menu: it says how to ask for help.
     key = "fallback_again" if turn.session["misses"] >= 2 else "fallback"
     return reply(
@@ -843,11 +872,13 @@ def gratitude(hi: HandlerInput, turn: Turn) -> Response:
     said = slot_value(hi, "gratitude")
     if said is not None and not not_an_answer(turn, said):
         said = turn.content.corrected(said)  # "the... no actually, the nurse at the clinic"
-    if said is None:
-        return gratitude_question(hi, turn)
+    if said is None or (state(turn) not in CAPTURES and turn.content.is_filler(said)):
+        return gratitude_question(hi, turn)  # "a gratitude i guess": the question, not "sorry"
     if turn.content.is_filler(said):
         return ask_for(hi, turn, "gratitude", turn.voice.say("gratitude_empty"))
     if state(turn) not in CAPTURES and turn.content.says_nothing(said):
+        if turn.content.sense(said, ("asks_for_it",)):
+            return gratitude_question(hi, turn)  # "a gratitude instead then"
         return thanked(hi, turn)  # "i appreciate it", "cheers for that": thanks, not a gratitude
     if not_an_answer(turn, said):
         return not_answered(hi, turn, said)
@@ -863,8 +894,8 @@ def win(hi: HandlerInput, turn: Turn) -> Response:
     said = slot_value(hi, "win")
     if said is not None and not not_an_answer(turn, said):
         said = turn.content.corrected(said)  # "the... no actually, the nurse at the clinic"
-    if said is None:
-        return ask_for(hi, turn, "win", turn.voice.say("win_ask"))
+    if said is None or (state(turn) not in CAPTURES and turn.content.is_filler(said)):
+        return ask_for(hi, turn, "win", turn.voice.say("win_ask"))  # "a win i guess"
     if turn.content.is_filler(said):
         return ask_for(hi, turn, "win", turn.voice.say("win_empty"))
     if state(turn) not in CAPTURES and turn.content.says_nothing(said):
@@ -886,6 +917,10 @@ def elsewhere(hi: HandlerInput, turn: Turn, said: str) -> Response | None:
     if current in ELSEWHERE:
         return heard_text(hi, turn, said)
     asks = ("undo", "delete")
+    if current not in CAPTURES:
+        wanted = turn.content.changes_to(said)  # "i'd like to do the four seven eight one"
+        if wanted is not None:
+            return go_to(hi, turn, wanted, said)
     if current not in CAPTURES and turn.content.starts_asking(said, asks):
         return heard_text(hi, turn, said) if turn.content.sense(said, asks, current) else None
     return None
@@ -895,9 +930,10 @@ def thanked(hi: HandlerInput, turn: Turn) -> Response:
     """Thanks: after the crisis or support answer, the warm goodbye that names the line."""
     if state(turn) == "crisis":
         return crisis_goodbye(hi, turn)
-    if state(turn) == "support":
+    if state(turn) in OFFERING:
         return support_goodbye(hi, turn)
-    return stay_open(hi, turn, turn.voice.say("thanks"))
+    turn.session.pop("breath", None)  # "that was lovely, ta" at the end of a round: done
+    return reply(hi, turn, turn.voice.say("thanks"))
 
 
 def celebrate(hi: HandlerInput, turn: Turn, said: str) -> Response:
@@ -1038,6 +1074,7 @@ def _any(_hi: HandlerInput, _turn: Turn) -> bool:
 IN_QUESTION = ("thanks", "help", "yes")
 SENSED = (
     "help",
+    "help_about",
     "recall_gratitude",
     "recall_wins",
     "recall",
@@ -1052,6 +1089,7 @@ SENSED = (
     "repeat",
 )
 ASKED: dict[str, Do] = {
+    "help_about": lambda hi, turn: help_(hi, turn),
     "recall_gratitude": lambda hi, turn: recall(hi, turn, "gratitudes"),
     "recall_wins": lambda hi, turn: recall(hi, turn, "wins"),
     "recall": lambda hi, turn: recall(hi, turn),
@@ -1115,13 +1153,13 @@ ROUTES: list[tuple[str, Can, Do]] = [
     ("support", support_can, support),
     (
         "support_breathe",
-        both(in_state("support"), is_intent("AMAZON.YesIntent", "AMAZON.ResumeIntent")),
+        both(in_state(*OFFERING), is_intent("AMAZON.YesIntent", "AMAZON.ResumeIntent")),
         support_breathe,
     ),
     (
         "support_goodbye",
         both(
-            in_state("support"),
+            in_state(*OFFERING),
             is_intent("AMAZON.NoIntent", "AMAZON.StopIntent", "AMAZON.CancelIntent"),
         ),
         support_goodbye,

@@ -70,13 +70,32 @@ def practice_change(
     )
 
 
-def undo_change(entry: Entry, day: date, person: str | None) -> Change:
+def undo_change(snap: Snapshot, entry: Entry, day: date, person: str | None) -> Change:
     """The change taking back one saved entry (on its local ``day``): the entry and the
-    counts it added. The streak stands: the household did practise that day."""
+    counts it added. When it was the day's only practice and the streak ends that day,
+    the day leaves the streak too (it runs to the day before, or ends). The longest run
+    is left as it was."""
     add = {f"count.{entry.kind}": -1, _day_key(day, entry.kind): -1}
     if person:
         add[f"person.{person}.count.{entry.kind}"] = -1
-    return Change(add=add, drop=entry)
+    left_that_day = sum(snap.int(_day_key(day, k)) for k in KINDS) - 1
+    last_text = snap.str("streak.last")
+    if left_that_day > 0 or last_text != day.isoformat():
+        return Change(add=add, drop=entry)
+    current = snap.int("streak.current") - 1
+    if current > 0:
+        sets: dict[str, Value] = {
+            "streak.last": (day - timedelta(days=1)).isoformat(),
+            "streak.current": current,
+        }
+        return Change(add=add, set=sets, expect={"streak.last": last_text}, drop=entry)
+    return Change(
+        add=add,
+        set={"streak.current": 0},
+        remove=("streak.last",),
+        expect={"streak.last": last_text},
+        drop=entry,
+    )
 
 
 def current_streak(snap: Snapshot, today: date) -> int:
