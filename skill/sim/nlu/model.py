@@ -45,6 +45,7 @@ from skill.sim.nlu.types import (
     Resolution,
     SlotFill,
 )
+from skill.sim.nlu.words import ENGLISH
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,9 @@ class _Sample:
         return tuple(e.slot for e in self.elems if e.slot is not None)
 
 
+_GRAMMAR = ENGLISH.table("grammar")
+_ARTICLE = frozenset(_GRAMMAR["article"])  # "the" then a word the sample lacks
+_OWNERS = frozenset(_GRAMMAR["owners"])  # "our", "my" left out of a sample
 _SLOT_REF = re.compile(r"(\{[A-Za-z_][A-Za-z0-9_]*\})")
 
 
@@ -549,7 +553,7 @@ class Nlu:
                 return None
             kind, nj = move
             if kind == "ins":
-                if last_ins == "the" and words[j] not in _FILLERS:
+                if last_ins in _ARTICLE and words[j] not in _FILLERS:
                     said_other_thing = True
                 if words[j] in _FILLERS:
                     path.ins_filler += 1
@@ -558,7 +562,7 @@ class Nlu:
             elif kind == "skip":
                 path.skipped += 1
                 path.skipped_words += nj - j
-                said_other_thing = said_other_thing or "the" in words[j:nj]
+                said_other_thing = said_other_thing or any(w in _ARTICLE for w in words[j:nj])
             elif kind == "lit":
                 literal = elems[i].literal or ""
                 g = _gain(literal, words[j])
@@ -571,7 +575,7 @@ class Nlu:
                 i += 1
             elif kind == "del":
                 literal = elems[i].literal or ""
-                left_out_owner = left_out_owner or literal in ("our", "my")
+                left_out_owner = left_out_owner or literal in _OWNERS
                 if literal in _FILLERS:
                     path.deleted_filler += 1
                     path.gained -= _DELETE_FILLER
@@ -657,8 +661,8 @@ class Nlu:
                 out.append(w)
         return " ".join(out)
 
-    _ER_TRIM_HEAD = ("the", "a", "an", "some", "that", "this")
-    _ER_TRIM_TAIL = ("breathing", "breath", "breaths", "pattern", "method", "technique")
+    _ER_TRIM_HEAD = tuple(_GRAMMAR["trim_head"])
+    _ER_TRIM_TAIL = tuple(_GRAMMAR["trim_tail"])
 
     def _lookup(self, table: Mapping[str, _TypeValue], spoken: str) -> _TypeValue | None:
         key = self._er_key(spoken)
