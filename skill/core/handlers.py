@@ -417,6 +417,11 @@ def heard_text(hi: HandlerInput, turn: Turn, said: str) -> Response | None:
             return resume(hi, turn)
         if during == "stop":
             return stop(hi, turn)
+        running = current_plan(turn)
+        if running is not None and content.sense(said, ("shorter",)):
+            # "heaps shorter mate": the same pattern, the shortest length
+            minutes = content.breathing.min_minutes
+            return start_breathing(hi, turn, running.pattern, minutes, None)
     if current in OFFERING:
         if content.asks_for(said, ("yes",)) or content.sense(said, ("yes",)):
             return support_breathe(hi, turn)
@@ -477,7 +482,9 @@ def go_to(hi: HandlerInput, turn: Turn, wanted: str | None, said: str) -> Respon
     if wanted == "BreatheIntent":
         breathing = turn.content.breathing
         pattern = br.pattern_named_in(breathing, said) or breathing.default
-        return start_breathing(hi, turn, pattern, breathing.default_minutes, None)
+        short = turn.content.sense(said, ("shorter",)) is not None  # "breathing, the short one"
+        minutes = breathing.min_minutes if short else breathing.default_minutes
+        return start_breathing(hi, turn, pattern, minutes, None)
     if wanted == "GratitudeIntent":
         return gratitude_question(hi, turn)
     if wanted == "CelebrateWinIntent":
@@ -664,6 +671,9 @@ def yes_no_unexpected(hi: HandlerInput, turn: Turn) -> Response:
 def breathe(hi: HandlerInput, turn: Turn) -> Response:
     breathing = turn.content.breathing
     pattern_id = br.choose_pattern(breathing, slot_id(hi, "pattern"), slot_value(hi, "pattern"))
+    running = current_plan(turn)
+    if running is not None and slot_value(hi, "pattern") is None:
+        pattern_id = running.pattern  # "just one minute" mid-way: the same pattern, shorter
     asked_seconds = br.parse_seconds(slot_value(hi, "length"))
     if asked_seconds is not None:
         seconds = br.clamp_seconds(breathing, asked_seconds)
