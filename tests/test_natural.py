@@ -13,7 +13,6 @@ from tests.natural_eval import play, read_set
 
 KNOWN_MISSES: dict[str, set[tuple[str, str, str]]] = {
     "natural.tsv": {
-        ("en-IN", "oneshot", "ask resilient together to add one win"),
         ("en-US", "oneshot", "ask resilient together for a different reflection"),
         ("en-GB", "oneshot", "ask resilient together for another reflection question"),
         ("en-GB", "oneshot", "open resilient together um i'm having a proper rubbish day"),
@@ -38,7 +37,6 @@ KNOWN_MISSES: dict[str, set[tuple[str, str, str]]] = {
             "oneshot",
             "tell resilient together we achieved something today my father walked without support",
         ),
-        ("en-CA", "menu", "our kid made the team that's the win"),
         ("en-US", "gratitude_question", "he hasn't had a bad night in a week"),
         ("en-GB", "breathing", "ta very much"),
         ("en-CA", "paused", "ready again"),

@@ -176,8 +176,8 @@ class Content:
         if cut is None:
             return text
         rest = " ".join(words[cut:]).strip(" ,.;:")
-        if len(rest.split()) < 2 or self.offered_in(rest) is not None:
-            return text
+        if len(rest.split()) < 3 or self.offered_in(rest) is not None:
+            return text  # "... I mean I slept" keeps the whole answer
         return rest
 
     def _unfilled(self, text: str) -> str:
@@ -352,6 +352,33 @@ class Content:
             if sense and words and any(p[0] == words[0] for p in sense.groups[0]):
                 return True
         return False
+
+    def vetoed(self, text: str, name: str) -> bool:
+        """The reply says one of the ``unless`` words of sense ``name`` ("don't delete
+        that" for undo), so a phrase table's match of ``name`` does not count."""
+        sense = self.senses.table.get(name)
+        return sense is not None and sense.vetoes and sense.vetoed(plain_words(text).split())
+
+    def offer_only(self, text: str) -> str | None:
+        """The offer a reply is made of, and nothing else ("a win"): its intent."""
+        words = [w for w in plain_words(text).split() if w not in self.senses.empty]
+        named = self.offers_named(" ".join(words))
+        if len(named) == 1 and " ".join(words) in dict(self.offers):
+            return named[0]
+        return None
+
+    def undo_described(self, text: str) -> frozenset[str]:
+        """The words of an undo that describe the entry ("the coffee one from this
+        morning" -> {"coffee"}): none of the undo sense's own, kind or function words."""
+        sense = self.senses.table.get("undo")
+        if sense is None:
+            return frozenset()
+        own = {w for group in sense.groups for phrase in group for w in phrase} | sense.also
+        for name in ("undo_win", "undo_gratitude"):
+            kinds = self.senses.table.get(name)
+            if kinds is not None:
+                own |= {w for group in kinds.groups for phrase in group for w in phrase}
+        return frozenset(self.senses.content_words(plain_words(text), own, self.fillers))
 
     def says_nothing(self, text: str) -> bool:
         """The words hold nothing of the household's own ("it", "him", "for that"): only

@@ -142,6 +142,8 @@ SPEECH_KEYS: dict[str, Key] = {
     "weary_goodbye": _k(),
     # "merry christmas", "good morning": greeted back, and the four practices offered.
     "greeting": _k(),
+    # "hang on, bub's crying" in a gratitude or win question: the question waits.
+    "hold_on": _k(),
     # "what does that delete exactly?" at the delete question: what goes, and the
     # question again (yes or no).
     "delete_explain": _k(),

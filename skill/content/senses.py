@@ -52,6 +52,17 @@ class Sense:
     also: frozenset[str] = frozenset()
     bare: bool = False
     states: frozenset[str] | None = None  # None: wherever the caller asks
+    negators: frozenset[str] = frozenset()  # before an ``unless`` phrase, it does not veto
+    vetoes: bool = False  # its ``unless`` also overrules a phrase table's match (undo)
+
+    def vetoed(self, words: Sequence[str]) -> bool:
+        """An ``unless`` phrase is in ``words``, not right after one of ``negators``
+        ("keep it" vetoes an undo; "don't keep it" does not)."""
+        for span in _spans(words, self.unless):
+            before = words[max(0, span.start - 2) : span.start]
+            if not any(w in self.negators for w in before):
+                return True
+        return False
 
     def heard(self, words: Sequence[str], function: frozenset[str]) -> bool:
         used = [False] * len(words)
@@ -62,7 +73,7 @@ class Sense:
             for span in spans:
                 for i in span:
                     used[i] = True
-        if self.unless and _spans(words, self.unless):
+        if self.vetoed(words):
             return False
         if not self.bare:
             return True
@@ -94,6 +105,8 @@ class Senses:
                 also=frozenset(str(w).lower() for w in spec.get("also", [])),
                 bare=bool(spec.get("bare", False)),
                 states=frozenset(str(s) for s in states) if states is not None else None,
+                negators=frozenset(str(w).lower() for w in spec.get("negators", [])),
+                vetoes=bool(spec.get("vetoes", False)),
             )
         return cls(function, table, empty)
 

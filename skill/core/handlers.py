@@ -52,7 +52,7 @@ from ask_sdk_model.dialog import ElicitSlotDirective
 from ask_sdk_model.slu.entityresolution import StatusCode
 from ask_sdk_model.ui import SimpleCard
 
-from skill.content import Prompt
+from skill.content import Prompt, plain_words
 from skill.core import breathing as br
 from skill.core import progress
 from skill.core.echo import echo, words_of
@@ -70,6 +70,7 @@ OFFERING = ("support", "weary")  # states where a minute of breathing was just o
 MORE_PROMPTS = 2  # different reflection prompts a household may ask for in one day
 UNDO_WINDOW = timedelta(minutes=15)  # "undo that" takes back what was saved this recently
 NAMED_UNDO_WINDOW = timedelta(days=1)  # "get rid of that last win": the newest win, a day back
+UNDO_SCAN = 10  # entries of a kind looked through for "the coffee one"
 Can = Callable[[HandlerInput, Turn], bool]
 Do = Callable[[HandlerInput, Turn], Response]
 
@@ -408,11 +409,15 @@ def heard_text(hi: HandlerInput, turn: Turn, said: str) -> Response | None:
         return repeat(hi, turn)
     if current in ("breathing", "paused"):
         during = content.asks_for(said, ("time_left", "pause", "resume", "yes"))
-        during = during or content.sense(said, ("time_left", "pause", "resume", "stop"), current)
+        during = during or content.sense(
+            said, ("time_left", "pause", "resume", "stop", "yes"), current
+        )
         if during == "time_left":
             return time_left(hi, turn)
         if during == "pause" and current == "breathing":
             return pause(hi, turn)
+        if during == "yes" and current == "breathing":
+            return breathe_continue(hi, turn)  # "aye" to "keep going?"
         if during in ("resume", "yes"):
             return resume(hi, turn)
         if during == "stop":
@@ -441,6 +446,8 @@ def heard_text(hi: HandlerInput, turn: Turn, said: str) -> Response | None:
             "time_left",
         ),
     )
+    if asked is not None and content.vetoed(said, asked):
+        asked = None  # "don't delete that", "undo that, no, keep it": not an undo
     if asked is None and content.asks_for(said, ("another_one",)) and heard_reflection(turn):
         asked = "another_reflection"
     if asked is None:
@@ -582,19 +589,25 @@ def undo(hi: HandlerInput, turn: Turn, said: str | None = None) -> Response:
     """ "Undo that": the entry the household saved last, if within UNDO_WINDOW, is
     removed with its counts, and said back so they know which one went. Naming the kind
     ("get rid of that last win") reaches back further (NAMED_UNDO_WINDOW)."""
-    kind = turn.content.sense(said or "", ("undo_win", "undo_gratitude"))
+    content = turn.content
+    kind = content.sense(said or "", ("undo_win", "undo_gratitude"))
     named = [kind.removeprefix("undo_")] if kind else []
-    kinds = named or list(CAPTURES)
-    window = NAMED_UNDO_WINDOW if named else UNDO_WINDOW
-    newest: Entry | None = None
+    described = content.undo_described(said or "")  # "the coffee one from this morning"
+    window = NAMED_UNDO_WINDOW if named or described else UNDO_WINDOW
+    recent: list[Entry] = []
     if turn.household:
-        for kind in kinds:
-            found = turn.services.store.entries(turn.household, kind, now=turn.now, limit=1)
-            if found and (newest is None or found[0].at > newest.at):
-                newest = found[0]
-    if newest is None or turn.now - newest.at > window:
+        for each in named or list(CAPTURES):
+            recent += turn.services.store.entries(
+                turn.household, each, now=turn.now, limit=UNDO_SCAN
+            )
+    recent = sorted(
+        (e for e in recent if turn.now - e.at <= window), key=lambda e: e.at, reverse=True
+    )
+    if described:  # only an entry with those words: never something else instead
+        recent = [e for e in recent if described & set(plain_words(e.text).split())]
+    if not recent:
         return stay_open(hi, turn, turn.voice.say("undo_nothing"))
-    entry = newest
+    entry = recent[0]
     try:
         turn.update(
             lambda s: progress.undo_change(s, entry, turn.local_date(entry.at), entry.person)
@@ -622,6 +635,9 @@ def fallback(hi: HandlerInput, turn: Turn) -> Response:
         understood = heard(hi, turn)
         if understood is not None:
             return understood
+    said = slot_value(hi, "said")
+    if current in (None, "menu") and said is not None and turn.content.is_filler(said):
+        return menu_reply(hi, turn, turn.voice.say("reprompt_menu"))  # "um": no rush
     turn.session["misses"] = int(turn.session.get("misses", 0)) + 1  # typed by the reader
     if current == "breathing":  # "mum! mum!": the breathing waits, it is not the menu
         return pause(hi, turn)
@@ -840,6 +856,11 @@ def not_answered(hi: HandlerInput, turn: Turn, said: str) -> Response:
     current = state(turn)
     kind = current if current in CAPTURES else None
     sensed = turn.content.sense(said, IN_QUESTION)
+    if sensed == "repeat":  # "sorry, what was the question", "what's a win again"
+        return repeat(hi, turn)
+    waits = sensed == "hold" and turn.content.offered_in(said) is None
+    if waits and kind is not None:  # "hang on, bub's crying": the question waits
+        return ask_for(hi, turn, kind, turn.voice.say("hold_on"))
     if sensed == "thanks":
         return reply(hi, turn, turn.voice.say("thanks"))
     if sensed == "help":
@@ -928,7 +949,7 @@ def elsewhere(hi: HandlerInput, turn: Turn, said: str) -> Response | None:
         return heard_text(hi, turn, said)
     asks = ("undo", "delete")
     if current not in CAPTURES:
-        wanted = turn.content.changes_to(said)  # "i'd like to do the four seven eight one"
+        wanted = turn.content.changes_to(said) or turn.content.offer_only(said)
         if wanted is not None:
             return go_to(hi, turn, wanted, said)
     if current not in CAPTURES and turn.content.starts_asking(said, asks):
@@ -1081,13 +1102,14 @@ def _any(_hi: HandlerInput, _turn: Turn) -> bool:
 # answers it. SENSED: the senses listened for outside a question, in this order ("scratch
 # that last entry" is an undo before it is a delete).
 # In a gratitude or win question, replies that are not the answer however they are worded.
-IN_QUESTION = ("thanks", "help", "yes")
+IN_QUESTION = ("thanks", "help", "yes", "repeat", "hold")
 SENSED = (
     "help",
     "help_about",
     "recall_gratitude",
     "recall_wins",
     "recall",
+    "recall_saved",
     "undo",
     "delete",
     "yesterday_question",
@@ -1103,6 +1125,7 @@ ASKED: dict[str, Do] = {
     "recall_gratitude": lambda hi, turn: recall(hi, turn, "gratitudes"),
     "recall_wins": lambda hi, turn: recall(hi, turn, "wins"),
     "recall": lambda hi, turn: recall(hi, turn),
+    "recall_saved": lambda hi, turn: recall(hi, turn),
     "delete": lambda hi, turn: delete_ask(hi, turn),
     "progress": lambda hi, turn: progress_(hi, turn),
     "repeat": lambda hi, turn: repeat(hi, turn),
