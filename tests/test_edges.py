@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import json
 import re
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -197,7 +198,7 @@ def test_a_response_over_the_limit_is_replaced_by_the_apology(
     def too_long(hi: Any, turn: Any) -> Any:
         return handlers.reply(hi, turn, "x " * MAX_SSML_CHARS)
 
-    routes = [(n, c, too_long if n == "find_help" else d) for n, c, d in handlers.ROUTES]
+    routes = [replace(r, do=too_long) if r.name == "find_help" else r for r in handlers.ROUTES]
     monkeypatch.setattr(handlers, "ROUTES", routes)
     long_skill = Skill(skill.services)
     env = envelope(Device(household="edge"), intent_request("FindHelpIntent"), now=clock.now,

@@ -56,6 +56,7 @@ from skill.content import Prompt, plain_words
 from skill.core import breathing as br
 from skill.core import progress
 from skill.core.echo import echo, words_of
+from skill.core.routes import Route, check_routes, handled_intents, route
 from skill.core.ssml import Markup, breaks, clip_text, escape, spoken_list, to_plain
 from skill.core.turn import Turn, utc_stamp
 from skill.store.base import Change, Conflict, Entry, Snapshot, StoreError
@@ -1140,138 +1141,112 @@ ASKED: dict[str, Do] = {
     "help": lambda hi, turn: help_(hi, turn),
 }
 
-ROUTES: list[tuple[str, Can, Do]] = [
-    ("crisis", crisis_can, crisis),
-    ("skill_event", lambda hi, _t: request_type(hi).startswith("AlexaSkillEvent."), skill_event),
-    ("session_ended", is_type("SessionEndedRequest"), session_ended),
-    ("launch", is_type("LaunchRequest"), launch),
+SKILL_EVENT = "AlexaSkillEvent."
+CRISIS = ("crisis",)
+BREATHING = ("breathing", "paused")
+YES_AGAIN = ("AMAZON.YesIntent", "AMAZON.ResumeIntent")
+NO_STOP = ("AMAZON.NoIntent", "AMAZON.StopIntent", "AMAZON.CancelIntent")
+
+ROUTES: list[Route] = [
+    route("crisis", crisis, when=crisis_can),
+    route("skill_event", skill_event, when=lambda hi, _t: request_type(hi).startswith(SKILL_EVENT)),
+    route("session_ended", session_ended, types=("SessionEndedRequest",)),
+    route("launch", launch, types=("LaunchRequest",)),
     # After the crisis answer, "I don't mean I'm going to do anything, it's just grim":
     # heard, and met with care (which names the line still), not the same answer again.
     # ... and "i'm safe, i'm just having a hard time": distress, met with care too.
-    (
+    route(
         "crisis_taken_back",
-        lambda hi, t: in_state("crisis")(hi, t) and (t.verdict.negated or t.verdict.support),
         support,
+        states=CRISIS,
+        when=lambda _hi, t: t.verdict.negated or t.verdict.support,
     ),
     # After the crisis answer, asking to breathe together (when no one is in danger now).
-    (
-        "crisis_breathe",
-        lambda hi, t: in_state("crisis")(hi, t) and asks_to_breathe(hi, t),
-        breathe_after_crisis,
-    ),
+    route("crisis_breathe", breathe_after_crisis, states=CRISIS, when=asks_to_breathe),
     # After the crisis answer: the number again, or a warm goodbye; never the menu.
-    (
+    route(
         "crisis_number",
-        both(
-            in_state("crisis"),
-            is_intent(
-                "AMAZON.YesIntent",
-                "AMAZON.RepeatIntent",
-                "AMAZON.FallbackIntent",
-                "AMAZON.HelpIntent",
-                "ListenIntent",
-            ),
-        ),
         crisis_number,
-    ),
-    (
-        "crisis_goodbye",
-        both(
-            in_state("crisis"),
-            is_intent("AMAZON.NoIntent", "AMAZON.StopIntent", "AMAZON.CancelIntent"),
+        states=CRISIS,
+        intents=(
+            "AMAZON.YesIntent",
+            "AMAZON.RepeatIntent",
+            "AMAZON.FallbackIntent",
+            "AMAZON.HelpIntent",
+            "ListenIntent",
         ),
-        crisis_goodbye,
     ),
-    ("helpline", is_intent("HelplineIntent"), crisis_number),
-    ("support", support_can, support),
-    (
-        "support_breathe",
-        both(in_state(*OFFERING), is_intent("AMAZON.YesIntent", "AMAZON.ResumeIntent")),
-        support_breathe,
-    ),
-    (
-        "support_goodbye",
-        both(
-            in_state(*OFFERING),
-            is_intent("AMAZON.NoIntent", "AMAZON.StopIntent", "AMAZON.CancelIntent"),
-        ),
-        support_goodbye,
-    ),
+    route("crisis_goodbye", crisis_goodbye, states=CRISIS, intents=NO_STOP),
+    route("helpline", crisis_number, intents=("HelplineIntent",)),
+    route("support", support, when=support_can),
+    route("support_breathe", support_breathe, states=OFFERING, intents=YES_AGAIN),
+    route("support_goodbye", support_goodbye, states=OFFERING, intents=NO_STOP),
     # In the middle of something: the answer belongs to the question just asked. "Yes,
     # delete everything" answering "are you sure?" is a yes.
-    (
+    route(
         "delete_yes",
-        both(in_state("delete_confirm"), is_intent("AMAZON.YesIntent", "DeleteDataIntent")),
         delete_yes,
+        states=("delete_confirm",),
+        intents=("AMAZON.YesIntent", "DeleteDataIntent"),
     ),
-    (
+    route(
         "delete_no",
-        both(in_state("delete_confirm"), is_intent("AMAZON.NoIntent", "AMAZON.CancelIntent")),
         delete_no,
+        states=("delete_confirm",),
+        intents=("AMAZON.NoIntent", "AMAZON.CancelIntent"),
     ),
-    (
-        "breathe_continue",
-        both(
-            in_state("breathing", "paused"),
-            is_intent("AMAZON.YesIntent", "AMAZON.ResumeIntent"),
-        ),
-        breathe_continue,
-    ),
-    (
-        "breathe_decline",
-        both(in_state("breathing", "paused"), is_intent("AMAZON.NoIntent")),
-        breathe_decline,
-    ),
-    ("pause", is_intent("AMAZON.PauseIntent"), pause),
-    ("resume", is_intent("AMAZON.ResumeIntent"), resume),
-    ("yes_menu", both(in_state("menu"), is_intent("AMAZON.YesIntent")), yes_in_menu),
-    ("no_menu", both(in_state("menu"), is_intent("AMAZON.NoIntent")), no_in_menu),
+    route("breathe_continue", breathe_continue, states=BREATHING, intents=YES_AGAIN),
+    route("breathe_decline", breathe_decline, states=BREATHING, intents=("AMAZON.NoIntent",)),
+    route("pause", pause, intents=("AMAZON.PauseIntent",)),
+    route("resume", resume, intents=("AMAZON.ResumeIntent",)),
+    route("yes_menu", yes_in_menu, states=("menu",), intents=("AMAZON.YesIntent",)),
+    route("no_menu", no_in_menu, states=("menu",), intents=("AMAZON.NoIntent",)),
     # Intents.
-    ("breathe", is_intent("BreatheIntent"), breathe),
-    ("gratitude", is_intent("GratitudeIntent"), gratitude),
-    ("win", is_intent("CelebrateWinIntent"), win),
-    ("reflection", is_intent("ReflectionIntent"), reflection),
-    ("another_reflection", is_intent("AnotherReflectionIntent"), another_reflection),
-    ("progress", is_intent("ProgressIntent"), progress_),
-    ("recall", is_intent("RecallIntent"), recall),
-    ("find_help", is_intent("FindHelpIntent"), find_help),
-    ("delete", is_intent("DeleteDataIntent"), delete_ask),
-    ("help", is_intent("AMAZON.HelpIntent"), help_),
-    ("stop", is_intent("AMAZON.StopIntent", "AMAZON.CancelIntent"), stop),
-    ("navigate_home", is_intent("AMAZON.NavigateHomeIntent"), navigate_home),
-    ("repeat", is_intent("AMAZON.RepeatIntent"), repeat),
-    ("start_over", is_intent("AMAZON.StartOverIntent"), start_over),
-    ("yes_no", is_intent("AMAZON.YesIntent", "AMAZON.NoIntent"), yes_no_unexpected),
-    ("fallback", _any, fallback),
+    route("breathe", breathe, intents=("BreatheIntent",)),
+    route("gratitude", gratitude, intents=("GratitudeIntent",)),
+    route("win", win, intents=("CelebrateWinIntent",)),
+    route("reflection", reflection, intents=("ReflectionIntent",)),
+    route("another_reflection", another_reflection, intents=("AnotherReflectionIntent",)),
+    route("progress", progress_, intents=("ProgressIntent",)),
+    route("recall", recall, intents=("RecallIntent",)),
+    route("find_help", find_help, intents=("FindHelpIntent",)),
+    route("delete", delete_ask, intents=("DeleteDataIntent",)),
+    route("help", help_, intents=("AMAZON.HelpIntent",)),
+    route("stop", stop, intents=("AMAZON.StopIntent", "AMAZON.CancelIntent")),
+    route("navigate_home", navigate_home, intents=("AMAZON.NavigateHomeIntent",)),
+    route("repeat", repeat, intents=("AMAZON.RepeatIntent",)),
+    route("start_over", start_over, intents=("AMAZON.StartOverIntent",)),
+    route("yes_no", yes_no_unexpected, intents=("AMAZON.YesIntent", "AMAZON.NoIntent")),
+    # Whatever nothing else took: the catch-all's words, Alexa's fallback, and the crisis
+    # intents when the screen heard no danger in them.
+    route(
+        "fallback",
+        fallback,
+        takes=("ListenIntent", "AMAZON.FallbackIntent", "CrisisIntent", "EmergencyIntent"),
+    ),
 ]
+check_routes(ROUTES)
 
-# Intents some route handles: the linter and tests check the models against this.
-HANDLED_INTENTS = frozenset(
-    {
-        "CrisisIntent", "EmergencyIntent", "HelplineIntent", "ListenIntent", "BreatheIntent",
-        "GratitudeIntent", "CelebrateWinIntent", "ReflectionIntent", "AnotherReflectionIntent",
-        "ProgressIntent",
-        "RecallIntent", "FindHelpIntent", "DeleteDataIntent", "AMAZON.HelpIntent",
-        "AMAZON.StopIntent", "AMAZON.CancelIntent", "AMAZON.NavigateHomeIntent",
-        "AMAZON.RepeatIntent", "AMAZON.StartOverIntent", "AMAZON.YesIntent", "AMAZON.NoIntent",
-        "AMAZON.PauseIntent", "AMAZON.ResumeIntent", "AMAZON.FallbackIntent",
-    }
-)  # fmt: skip
+# Intents some route answers, from the table: the linter and tests check the models.
+HANDLED_INTENTS = handled_intents(ROUTES)
 
 
 class RouteHandler(AbstractRequestHandler):
-    def __init__(self, name: str, can: Can, do: Do) -> None:
-        self.name, self._can, self._do = name, can, do
+    def __init__(self, declared: Route) -> None:
+        self.route = declared
+        self.name = declared.name
 
     def can_handle(self, handler_input: HandlerInput) -> bool:
-        return self._can(handler_input, turn_of(handler_input))
+        turn = turn_of(handler_input)
+        kind = request_type(handler_input)
+        return self.route.can(handler_input, turn, kind, intent_name(handler_input))
 
     def handle(self, handler_input: HandlerInput) -> Response:
         turn = turn_of(handler_input)
         turn.route = self.name
         if self.name != "fallback":
             turn.session.pop("misses", None)
-        return self._do(handler_input, turn)
+        return self.route.do(handler_input, turn)
 
 
 class ApologyHandler(AbstractExceptionHandler):
@@ -1295,4 +1270,5 @@ class ApologyHandler(AbstractExceptionHandler):
 
 
 def route_handlers() -> list[RouteHandler]:
-    return [RouteHandler(name, can, do) for name, can, do in ROUTES]
+    check_routes(ROUTES)
+    return [RouteHandler(r) for r in ROUTES]
