@@ -33,6 +33,7 @@ def bench_clock() -> datetime:
 def skill_app() -> Flask:
     from cryptography import x509
 
+    from skill.core.turn import NoAlexaServices
     from skill.runtime import Settings, build_skill
     from skill.web.app import create_app
     from skill.web.verify import AlexaVerifier
@@ -50,7 +51,7 @@ def skill_app() -> Flask:
     )
     # The device's time zone comes from Alexa's settings API in production: a call out
     # that the bench must not make (loopback only). The locale's zone is used instead.
-    skill = build_skill(settings, zone=lambda _envelope: None)
+    skill = build_skill(settings, alexa=NoAlexaServices())
     return create_app(settings, skill=skill, verifier=verifier)
 
 

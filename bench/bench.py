@@ -224,7 +224,7 @@ def load(app: str, env: dict[str, str], pki: TestPKI, households: int, seed: int
 def calls_per_turn(endpoint: str, table: str) -> dict[str, Counter[str]]:
     """Each turn type through the skill on DynamoDB, the calls counted by botocore hooks."""
     from skill.core.skill import Skill
-    from skill.core.turn import Services
+    from skill.core.turn import NoAlexaServices, Services
     from skill.store.dynamodb import DynamoStore, make_client
 
     store = DynamoStore(table, make_client(endpoint_url=endpoint))
@@ -232,7 +232,7 @@ def calls_per_turn(endpoint: str, table: str) -> dict[str, Counter[str]]:
     store.client.meta.events.register(
         "before-call.dynamodb.*", lambda model, **_: seen.append(model.name)
     )
-    skill = Skill(Services(store=store, clock=bench_clock, zone=lambda _e: None, salt=SALT))
+    skill = Skill(Services(store=store, clock=bench_clock, alexa=NoAlexaServices(), salt=SALT))
     counts: dict[str, Counter[str]] = {}
     rng = random.Random(7)
     household = 0

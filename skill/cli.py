@@ -25,6 +25,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from skill.constants import ENV_LOG_LEVEL
+from skill.core.turn import NoAlexaServices
 from skill.errors import ConfigError, TogetherError
 from skill.runtime import Settings, build_skill, utc_now
 
@@ -72,7 +73,7 @@ def _conversation(args: argparse.Namespace) -> Any:
     zone_name = args.timezone
     settings = Settings.from_env(store_url=args.store)
     clock = _clock(args.now)
-    skill = build_skill(settings, clock=clock, zone=lambda _env: zone_name)
+    skill = build_skill(settings, clock=clock, alexa=NoAlexaServices(zone_name))
     device = Device(
         household=args.household,
         person=args.person,

@@ -46,7 +46,7 @@ from skill.constants import (
     MIN_SALT_CHARS,
 )
 from skill.core.skill import Skill
-from skill.core.turn import Services
+from skill.core.turn import AlexaServices, Services
 from skill.errors import ConfigError
 from skill.store import HouseholdStore, default_store_url, open_store
 
@@ -176,17 +176,28 @@ class AlexaZoneLookup:
         return found
 
 
+class AlexaApiServices:
+    """The Alexa service clients of a production turn (``Services.alexa``): the settings
+    API's time zone (:class:`AlexaZoneLookup`)."""
+
+    def __init__(self, api_client: ApiClient | None = None) -> None:
+        self._zone = AlexaZoneLookup(api_client)
+
+    def time_zone(self, envelope: RequestEnvelope) -> str | None:
+        return self._zone(envelope)
+
+
 def build_skill(
     settings: Settings,
     *,
     store: HouseholdStore | None = None,
     clock: Callable[[], datetime] | None = None,
-    zone: Callable[[RequestEnvelope], str | None] | None = None,
+    alexa: AlexaServices | None = None,
 ) -> Skill:
     services = Services(
         store=store if store is not None else open_store(settings.store_url),
         clock=clock or utc_now,
-        zone=zone if zone is not None else AlexaZoneLookup(),
+        alexa=alexa if alexa is not None else AlexaApiServices(),
         salt=settings.salt,
         retention_days=settings.retention_days,
     )

@@ -82,7 +82,7 @@ class Zone:
     def __init__(self) -> None:
         self.name: str | None = "America/New_York"
 
-    def __call__(self, _envelope: Any) -> str | None:
+    def time_zone(self, _envelope: Any) -> str | None:
         return self.name
 
 
@@ -93,7 +93,7 @@ def zone() -> Zone:
 
 @pytest.fixture
 def skill(store: SqliteStore, clock: Clock, zone: Zone) -> Skill:
-    return Skill(Services(store=store, clock=clock, zone=zone))
+    return Skill(Services(store=store, clock=clock, alexa=zone))
 
 
 Talk = Callable[..., Conversation]

@@ -22,7 +22,7 @@ from botocore.stub import Stubber
 from moto import mock_aws
 
 from skill.core.skill import Skill
-from skill.core.turn import MAX_CONFLICT_RETRIES, Services
+from skill.core.turn import MAX_CONFLICT_RETRIES, NoAlexaServices, Services
 from skill.runtime import Settings
 from skill.sim.envelope import Device, envelope, intent_request, launch_request
 from skill.store.base import Change, Entry, HouseholdStore, StoreError
@@ -69,7 +69,7 @@ class Device_:
 
     def __init__(self, store: HouseholdStore, household: str = "fam") -> None:
         self.clock = Clock(NOW)
-        self.skill = Skill(Services(store=store, clock=self.clock, zone=lambda _e: "UTC"))
+        self.skill = Skill(Services(store=store, clock=self.clock, alexa=NoAlexaServices("UTC")))
         self.device = Device(household=household)
 
     def say(self, request: dict[str, Any]) -> dict[str, Any]:
@@ -89,7 +89,7 @@ WINS_EACH = 25
 def test_eight_devices_celebrating_at_once_through_flask_lose_nothing(spec: Spec) -> None:
     store = spec.open()
     clock = Clock(NOW)
-    skill = Skill(Services(store=store, clock=clock, zone=lambda _e: "UTC"))
+    skill = Skill(Services(store=store, clock=clock, alexa=NoAlexaServices("UTC")))
     app = create_app(Settings(store_url="unused", dev=True), skill=skill)
     failures: list[str] = []
 

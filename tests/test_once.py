@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from skill.core.skill import Skill
-from skill.core.turn import Services
+from skill.core.turn import NoAlexaServices, Services
 from skill.runtime import Settings
 from skill.sim.envelope import Device, envelope, intent_request
 from skill.store.base import ONCE_KEEP_MAX, ONCE_KEEP_S, Change, Entry, hash_id
@@ -105,7 +105,7 @@ def test_a_replayed_signed_request_is_stored_once_and_answered_each_time(tmp_pat
     pki = TestPKI()
     store = SqliteStore(tmp_path / "prod.db")
     salt = PROD_SALT
-    skill = Skill(Services(store=store, clock=Clock(NOW), zone=lambda _e: "UTC", salt=salt))
+    skill = Skill(Services(store=store, clock=Clock(NOW), alexa=NoAlexaServices("UTC"), salt=salt))
     app = create_app(
         Settings(store_url="unused", skill_id=SKILL_ID, salt=salt),
         skill=skill,
@@ -162,7 +162,7 @@ def test_a_write_answered_late_and_retried_by_botocore_counts_once(
     store.client.meta.events.register(
         "before-send.dynamodb.*", lambda request, **_: attempts.append(request.url)
     )
-    skill = Skill(Services(store=store, clock=Clock(NOW), zone=lambda _e: "UTC"))
+    skill = Skill(Services(store=store, clock=Clock(NOW), alexa=NoAlexaServices("UTC")))
     # The first write is applied, then its answer comes after the client's read timeout.
     server.delay(operation, READ_TIMEOUT_S + 0.5)
     out = skill.invoke(request_)
@@ -178,7 +178,7 @@ def test_a_write_answered_late_and_retried_by_botocore_counts_once(
 
 def test_concurrent_replays_of_one_request_store_once(spec: Spec) -> None:
     store = spec.open()
-    skill = Skill(Services(store=store, clock=Clock(NOW), zone=lambda _e: "UTC"))
+    skill = Skill(Services(store=store, clock=Clock(NOW), alexa=NoAlexaServices("UTC")))
     request = win_envelope("we laughed at dinner")
     outs: list[dict[str, Any]] = []
 

@@ -4,14 +4,22 @@ ApiClient stands in for Amazon's API), its cache and its fallback; settings from
 from __future__ import annotations
 
 import json
+import random
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
 from ask_sdk_model.services import ApiClient, ApiClientRequest, ApiClientResponse
 
+from skill.content import load
 from skill.core.skill import Skill
-from skill.runtime import AlexaZoneLookup, Settings, TimeoutApiClient
-from tests.conftest import fixture_envelope
+from skill.core.turn import Services, Turn
+from skill.runtime import AlexaApiServices, AlexaZoneLookup, Settings, TimeoutApiClient
+from skill.store.sqlite import SqliteStore
+from tests.conftest import Clock, fixture_envelope
+
+NOW_UTC = datetime(2026, 12, 1, 20, 0, tzinfo=UTC)
 
 
 class FakeSettingsApi(ApiClient):
@@ -75,3 +83,18 @@ def test_settings_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
         30,
     )
     assert Settings.from_env(store_url="sqlite:///y.db").store_url == "sqlite:///y.db"
+
+
+def test_the_alexa_services_member_is_where_a_turn_gets_its_zone(tmp_path: Path) -> None:
+    """``Services.alexa`` is the one place a turn calls Alexa's service APIs: production's
+    goes to the settings API, and a turn's local day follows the zone it answers."""
+    api = FakeSettingsApi(zone="Pacific/Auckland")
+    alexa = AlexaApiServices(api)
+    store = SqliteStore(tmp_path / "z.db")
+    services = Services(store=store, clock=Clock(NOW_UTC), alexa=alexa)
+    envelope = parsed(Skill(services))
+    assert alexa.time_zone(envelope) == "Pacific/Auckland" and len(api.calls) == 1
+    turn = Turn(services, envelope, load("en-US"), {}, NOW_UTC, random.Random(0))
+    assert str(turn.zone) == "Pacific/Auckland"
+    assert turn.today.isoformat() == "2026-12-02"  # 20:00 UTC on 1 December is the 2nd there
+    store.close()

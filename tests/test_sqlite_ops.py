@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from skill.core.skill import Skill
-from skill.core.turn import Services
+from skill.core.turn import NoAlexaServices, Services
 from skill.runtime import Settings
 from skill.store import sqlite as sqlite_module
 from skill.store.base import Change, StoreError
@@ -182,7 +182,7 @@ def test_health_says_unhealthy_when_the_store_cannot_write(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     store = SqliteStore(tmp_path / "health.db")
-    skill = Skill(Services(store=store, clock=Clock(NOW), zone=lambda _e: "UTC"))
+    skill = Skill(Services(store=store, clock=Clock(NOW), alexa=NoAlexaServices("UTC")))
     client = create_app(Settings(store_url="unused", dev=True), skill=skill).test_client()
     assert client.get("/healthz").status_code == 200
     store.close()
@@ -198,7 +198,7 @@ def test_health_says_unhealthy_on_a_corrupted_file(tmp_path: Path) -> None:
     path = tmp_path / "corrupt.db"
     store = SqliteStore(path)
     store.apply(H, Change(add={"count.win": 1}), now=NOW)
-    skill = Skill(Services(store=store, clock=Clock(NOW), zone=lambda _e: "UTC"))
+    skill = Skill(Services(store=store, clock=Clock(NOW), alexa=NoAlexaServices("UTC")))
     client = create_app(Settings(store_url="unused", dev=True), skill=skill).test_client()
     assert client.get("/healthz").status_code == 200
     store.close()

@@ -14,7 +14,7 @@ import pytest
 from moto import mock_aws
 
 from skill.core.skill import Skill
-from skill.core.turn import Services
+from skill.core.turn import NoAlexaServices, Services
 from skill.sim.envelope import Device, envelope, intent_request
 from skill.store import open_store
 from skill.store.base import Change, Conflict, Entry, HouseholdStore, StoreError
@@ -207,7 +207,7 @@ def _practise(spec: Spec, worker: int, day_offset: int = 0) -> None:
     """One device (its own store and connection) celebrating wins through ``invoke``."""
     s = spec.open()
     clock = Clock(NOW)
-    skill = Skill(Services(store=s, clock=clock, zone=lambda _e: "UTC"))
+    skill = Skill(Services(store=s, clock=clock, alexa=NoAlexaServices("UTC")))
     for i in range(WINS_PER_WORKER):
         now = clock.now = NOW + timedelta(days=day_offset, seconds=i)
         slots = {"win": {"name": "win", "value": f"win {worker}-{i}", "confirmationStatus": "NONE"}}

@@ -97,7 +97,7 @@ def test_real_captured_envelopes_through_flask(skill: Skill) -> None:
 def prod(tmp_path: Path) -> tuple[FlaskClient, SqliteStore, TestPKI]:
     pki = TestPKI()
     store = SqliteStore(tmp_path / "prod.db")
-    skill = Skill(Services(store=store, clock=Clock(NOW), zone=Zone()))
+    skill = Skill(Services(store=store, clock=Clock(NOW), alexa=Zone()))
     app = create_app(
         Settings(store_url="unused", skill_id=SKILL_ID), skill=skill, verifier=pki.verifier()
     )

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import cached_property
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ask_sdk_model import RequestEnvelope
@@ -29,8 +29,23 @@ log = logging.getLogger("skill.core")
 MAX_CONFLICT_RETRIES = 5
 
 
-def _no_zone(_envelope: RequestEnvelope) -> str | None:
-    return None
+class AlexaServices(Protocol):
+    """The Alexa service clients a turn may call, behind one member of :class:`Services`:
+    the shells inject the real ones (``skill.runtime.AlexaApiServices``), the simulator
+    and tests inject fakes. Only the settings API's time zone today; reminders join it."""
+
+    def time_zone(self, envelope: RequestEnvelope) -> str | None: ...
+
+
+@dataclass(frozen=True)
+class NoAlexaServices:
+    """No device API (the simulator, tests, the benchmark): the zone given, or None
+    (the locale's zone is used)."""
+
+    zone: str | None = None
+
+    def time_zone(self, envelope: RequestEnvelope) -> str | None:
+        return self.zone
 
 
 def _seeded(seed: str) -> random.Random:
@@ -43,8 +58,8 @@ class Services:
 
     store: HouseholdStore
     clock: Callable[[], datetime]
-    # The device's IANA time zone (Alexa settings API in production), or None.
-    zone: Callable[[RequestEnvelope], str | None] = _no_zone
+    # The Alexa service clients (the settings API's time zone in production).
+    alexa: AlexaServices = field(default_factory=NoAlexaServices)
     salt: str = DEV_SALT
     retention_days: int = 90
     # Variety: a Random per turn, seeded from the request id (tests get repeatable runs).
@@ -93,7 +108,7 @@ class Turn:
     def zone(self) -> ZoneInfo:
         name = None
         try:
-            name = self.services.zone(self.envelope)
+            name = self.services.alexa.time_zone(self.envelope)
         except Exception as exc:  # the lookup is best effort; fall back below
             log.info("zone lookup failed: %s", type(exc).__name__)
         for candidate in (name, self.content.default_zone, "UTC"):
