@@ -1,0 +1,77 @@
+"""Asking for a gratitude or a win, and saving it."""
+
+from __future__ import annotations
+
+from ask_sdk_core.handler_input import HandlerInput
+from ask_sdk_model import Response
+
+from skill.core import progress
+from skill.core.echo import echo, words_of
+from skill.core.handlers.base import OFFERING, reply, state
+from skill.core.handlers.crisis import crisis_goodbye, support_goodbye
+from skill.core.ssml import Markup, clip_text
+from skill.core.turn import Turn
+from skill.store.base import Entry
+
+# --- gratitude and wins -----------------------------------------------------------------------
+# What each free-text practice elicits: (intent, slot, reprompt key). The session state
+# while a question waits for its answer is the practice's kind.
+CAPTURES = {
+    "gratitude": ("GratitudeIntent", "gratitude", "reprompt_gratitude_ask"),
+    "win": ("CelebrateWinIntent", "win", "reprompt_win_ask"),
+}
+
+
+def ask_for(hi: HandlerInput, turn: Turn, kind: str, speech: str) -> Response:
+    """Ask for a gratitude or a win, eliciting the slot that will hold the answer."""
+    intent, slot, reprompt = CAPTURES[kind]
+    return reply(
+        hi,
+        turn,
+        speech,
+        reprompt=turn.voice.say(reprompt),
+        elicit=(intent, slot),
+        next_state=kind,
+    )
+
+
+def record_entry(turn: Turn, kind: str, said: str) -> int:
+    """Store the household's words as a practice of ``kind``; the count of that kind after."""
+    entry = Entry(kind, clip_text(said), turn.now, turn.expires_at, turn.person)
+    after = turn.update(
+        lambda s: progress.practice_change(s, kind, turn.today, person=turn.person, entry=entry)
+    )
+    return after.int(f"count.{kind}")
+
+
+def gratitude_question(hi: HandlerInput, turn: Turn) -> Response:
+    """Ask one of the gratitude questions (not the one asked last)."""
+    questions = turn.content.gratitude_questions
+    last = turn.session.get("question")
+    question = turn.rng.choice([q for q in questions if q.id != last] or list(questions))
+    turn.session["question"] = question.id
+    speech = turn.voice.say("gratitude_ask", question=Markup(question.text))
+    return ask_for(hi, turn, "gratitude", speech)
+
+
+def thanked(hi: HandlerInput, turn: Turn) -> Response:
+    """Thanks: after the crisis or support answer, the warm goodbye that names the line."""
+    if state(turn) == "crisis":
+        return crisis_goodbye(hi, turn)
+    if state(turn) in OFFERING:
+        return support_goodbye(hi, turn)
+    turn.session.pop("breath", None)  # "that was lovely, ta" at the end of a round: done
+    return reply(hi, turn, turn.voice.say("thanks"))
+
+
+def celebrate(hi: HandlerInput, turn: Turn, said: str) -> Response:
+    """Save a win and celebrate it, said back to the household."""
+    count = record_entry(turn, "win", said)
+    back = echo(said, words_of(turn.content))
+    if count == 1:
+        speech = turn.voice.say("win_milestone_first", win=back)
+    elif progress.is_milestone(count):
+        speech = turn.voice.say("win_milestone", win=back, count=count)
+    else:
+        speech = turn.voice.say("win_celebrate", win=back)
+    return reply(hi, turn, speech, card=(turn.voice.say("card_win_title"), back))

@@ -1,0 +1,212 @@
+"""Reflection prompts, progress and the week, reading back, yesterday, undo."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from ask_sdk_core.handler_input import HandlerInput
+from ask_sdk_model import Response
+
+from skill.content import Prompt, plain_words
+from skill.core import progress
+from skill.core.echo import echo, words_of
+from skill.core.handlers.base import (
+    MORE_PROMPTS,
+    NAMED_UNDO_WINDOW,
+    RECALL_LIMIT,
+    UNDO_SCAN,
+    UNDO_WINDOW,
+    amount,
+    lower_first,
+    reply,
+    slot_id,
+    stay_open,
+)
+from skill.core.handlers.capture import CAPTURES
+from skill.core.ssml import Markup, clip_text, escape, spoken_list
+from skill.core.turn import Turn
+from skill.store.base import Change, Conflict, Entry, Snapshot
+
+
+def heard_reflection(turn: Turn) -> bool:
+    """Today's reflection was the last thing heard (this session), or has been heard
+    today: "another one" then means another prompt."""
+    last = turn.session.get("last")
+    keys = last.get("keys") if isinstance(last, dict) else None
+    if isinstance(keys, list) and any(str(k).startswith("reflection_") for k in keys):
+        return True
+    return turn.read().str("prompt.day") == turn.today.isoformat()
+
+
+def another_reflection(hi: HandlerInput, turn: Turn) -> Response:
+    """A different prompt, from the deck's rotation, at most MORE_PROMPTS times a day."""
+    deck = [p.id for p in turn.content.reflections]
+    chosen: dict[str, Any] = {}
+
+    def build(snap: Snapshot) -> Change | None:
+        first = snap.str("prompt.day") != turn.today.isoformat()
+        pick, change = progress.another_prompt(snap, deck, turn.today, turn.rng, MORE_PROMPTS)
+        chosen["id"], chosen["key"] = (
+            pick,
+            (
+                "reflection_today"
+                if first
+                else "reflection_another"
+                if change
+                else "reflection_enough"
+            ),
+        )
+        if change is None or not first:
+            return change
+        counted = progress.practice_change(snap, "reflection", turn.today, person=turn.person)
+        return progress.combine(change, counted)
+
+    turn.update(build)
+    return say_prompt(hi, turn, chosen["key"], chosen["id"])
+
+
+def yesterday_question(hi: HandlerInput, turn: Turn) -> Response:
+    prompt = turn.content.prompt(progress.yesterdays_prompt(turn.read(), turn.today) or "")
+    if prompt is None:
+        return stay_open(hi, turn, turn.voice.say("reflection_yesterday_none"))
+    return say_reflection(hi, turn, "reflection_yesterday", prompt)
+
+
+def yesterday_entries(hi: HandlerInput, turn: Turn) -> Response:
+    """What the household saved yesterday (their local day), gratitudes then wins."""
+    yesterday = turn.today - timedelta(days=1)
+    said: list[str] = []
+    for kind in ("gratitude", "win"):
+        entries = (
+            turn.services.store.entries(turn.household, kind, now=turn.now, limit=RECALL_LIMIT)
+            if turn.household
+            else []
+        )
+        said += [
+            escape(lower_first(turn, echo(clip_text(e.text), words_of(turn.content))))
+            for e in entries
+            if turn.local_date(e.at) == yesterday
+        ]
+    if not said:
+        return stay_open(hi, turn, turn.voice.say("recall_yesterday_empty"))
+    items = Markup(spoken_list(said, turn.content.and_word))
+    return reply(hi, turn, turn.voice.say("recall_yesterday", items=items, count=len(said)))
+
+
+def undo(hi: HandlerInput, turn: Turn, said: str | None = None) -> Response:
+    """ "Undo that": the entry the household saved last, if within UNDO_WINDOW, is
+    removed with its counts, and said back so they know which one went. Naming the kind
+    ("get rid of that last win") reaches back further (NAMED_UNDO_WINDOW)."""
+    content = turn.content
+    kind = content.sense(said or "", ("undo_win", "undo_gratitude"))
+    named = [kind.removeprefix("undo_")] if kind else []
+    described = content.undo_described(said or "")  # "the coffee one from this morning"
+    window = NAMED_UNDO_WINDOW if named or described else UNDO_WINDOW
+    recent: list[Entry] = []
+    if turn.household:
+        for each in named or list(CAPTURES):
+            recent += turn.services.store.entries(
+                turn.household, each, now=turn.now, limit=UNDO_SCAN
+            )
+    recent = sorted(
+        (e for e in recent if turn.now - e.at <= window), key=lambda e: e.at, reverse=True
+    )
+    if described:  # only an entry with those words: never something else instead
+        recent = [e for e in recent if described & set(plain_words(e.text).split())]
+    if not recent:
+        return stay_open(hi, turn, turn.voice.say("undo_nothing"))
+    entry = recent[0]
+    try:
+        turn.update(
+            lambda s: progress.undo_change(s, entry, turn.local_date(entry.at), entry.person)
+        )
+    except Conflict:  # already taken back (a second "undo", a replay)
+        return stay_open(hi, turn, turn.voice.say("undo_nothing"))
+    back = Markup(escape(lower_first(turn, echo(clip_text(entry.text), words_of(turn.content)))))
+    return stay_open(hi, turn, turn.voice.say(f"undo_{entry.kind}", what=back))
+
+
+# --- reflection, progress, recall, help ---------------------------------------------------------
+def reflection(hi: HandlerInput, turn: Turn) -> Response:
+    deck = [p.id for p in turn.content.reflections]
+    chosen: dict[str, Any] = {}
+
+    def build(snap: Snapshot) -> Change | None:
+        pick, change = progress.todays_prompt(snap, deck, turn.today, turn.rng)
+        chosen["id"], chosen["new"] = pick, change is not None
+        if change is None:
+            return None
+        counted = progress.practice_change(snap, "reflection", turn.today, person=turn.person)
+        return progress.combine(change, counted)
+
+    turn.update(build)
+    return say_prompt(
+        hi, turn, "reflection_today" if chosen["new"] else "reflection_again", chosen["id"]
+    )
+
+
+def say_prompt(hi: HandlerInput, turn: Turn, key: str, prompt_id: str) -> Response:
+    """Say the deck's prompt ``prompt_id`` with ``key`` (the id the store just chose)."""
+    prompt = turn.content.prompt(prompt_id)
+    assert prompt is not None
+    return say_reflection(hi, turn, key, prompt)
+
+
+def say_reflection(hi: HandlerInput, turn: Turn, key: str, prompt: Prompt) -> Response:
+    speech = turn.voice.say(key, prompt=Markup(prompt.text))
+    return reply(hi, turn, speech, card=(turn.voice.say("card_reflection_title"), prompt.text))
+
+
+def progress_(hi: HandlerInput, turn: Turn, *, week_first: bool = False) -> Response:
+    """How the household is doing; ``week_first`` ("how was our week") leads with the
+    past seven days."""
+    summary = progress.summary(turn.read(), turn.today)
+    if summary.total == 0:
+        return reply(hi, turn, turn.voice.say("progress_nothing_yet"))
+    and_word = turn.content.and_word
+    counts = spoken_list([amount(turn, k, n) for k, n in summary.counts.items() if n], and_word)
+    week_items = [amount(turn, k, n) for k, n in summary.week.items() if n]
+    week = spoken_list(week_items, and_word) if week_items else turn.voice.say("progress_week_none")
+    if week_first:
+        speech = turn.voice.say("progress_week", week=Markup(week))
+    elif summary.streak >= 2:
+        speech = turn.voice.say(
+            "progress_summary_streak",
+            streak=summary.streak,
+            best=summary.best,
+            counts=Markup(counts),
+            week=Markup(week),
+        )
+    else:
+        speech = turn.voice.say(
+            "progress_summary_no_streak",
+            best=summary.best,
+            counts=Markup(counts),
+            week=Markup(week),
+        )
+    return reply(hi, turn, speech)
+
+
+# RecallKind value id (entity resolution) -> the entry kind and its speech key.
+RECALL_KINDS = {"gratitudes": ("gratitude", "recall_gratitudes"), "wins": ("win", "recall_wins")}
+
+
+def recall(hi: HandlerInput, turn: Turn, kind: str | None = None) -> Response:
+    """The last few gratitudes or wins, newest first; both when the kind was not resolved."""
+    wanted = RECALL_KINDS.get(kind or slot_id(hi, "kind") or "")
+    parts = []
+    for kind, key in [wanted] if wanted else RECALL_KINDS.values():
+        entries = (
+            turn.services.store.entries(turn.household, kind, now=turn.now, limit=RECALL_LIMIT)
+            if turn.household
+            else []
+        )
+        if entries:
+            words = words_of(turn.content)
+            said = [escape(lower_first(turn, echo(clip_text(e.text), words))) for e in entries]
+            items = spoken_list(said, turn.content.and_word)
+            parts.append(turn.voice.say(key, items=Markup(items), count=len(entries)))
+        else:
+            parts.append(turn.voice.say(f"{key}_empty"))
+    return reply(hi, turn, " ".join(parts))
