@@ -190,8 +190,3 @@ def stay_open(hi: HandlerInput, turn: Turn, speech: str) -> Response:
 
 def yes_no_unexpected(hi: HandlerInput, turn: Turn) -> Response:
     return menu_reply(hi, turn, turn.voice.say("yes_no_unexpected"))
-
-
-# --- the table ------------------------------------------------------------------------------------
-def _any(_hi: HandlerInput, _turn: Turn) -> bool:
-    return True

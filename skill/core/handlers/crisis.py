@@ -11,7 +11,7 @@ from skill.core.ssml import Markup
 from skill.core.turn import Turn
 
 
-# --- crisis, events, session end ---------------------------------------------------------
+# --- crisis, support, tiredness ---------------------------------------------------------
 def crisis_can(hi: HandlerInput, turn: Turn) -> bool:
     return intent_name(hi) in ("CrisisIntent", "EmergencyIntent") or turn.verdict.crisis
 

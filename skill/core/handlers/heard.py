@@ -324,13 +324,12 @@ def elsewhere(hi: HandlerInput, turn: Turn, said: str) -> Response | None:
     return None
 
 
-# What a household asked for in its own words (capture.toml [asks] and [senses]) -> what
-# answers it. SENSED: the senses listened for outside a question, in this order ("scratch
-# that last entry" is an undo before it is a delete).
 # In a gratitude or win question, replies that are not the answer however they are worded.
 IN_QUESTION = ("thanks", "help", "yes", "repeat", "hold")
 
-
+# What a household asked for in its own words (capture.toml [asks] and [senses]) -> what
+# answers it. SENSED: the senses listened for outside a question, in this order ("scratch
+# that last entry" is an undo before it is a delete).
 SENSED = (
     "help",
     "help_about",

@@ -6,7 +6,7 @@ from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model import Response
 
 from skill.core import progress
-from skill.core.handlers.base import log, menu_reply, reply, request_type, silent, state
+from skill.core.handlers.base import log, menu_reply, reply, request_type, silent, state, stay
 from skill.core.handlers.breathing import pattern_names
 from skill.core.handlers.looking_back import say_reflection
 from skill.core.turn import Turn, utc_stamp
@@ -106,14 +106,8 @@ def find_help(hi: HandlerInput, turn: Turn) -> Response:
 
 # --- delete ---------------------------------------------------------------------------------------
 def delete_ask(hi: HandlerInput, turn: Turn) -> Response:
-    turn.session.pop("breath", None)
-    return reply(
-        hi,
-        turn,
-        turn.voice.say("delete_confirm"),
-        reprompt=turn.voice.say("reprompt_delete_confirm"),
-        next_state="delete_confirm",
-    )
+    speech = turn.voice.say("delete_confirm")
+    return stay(hi, turn, speech, "reprompt_delete_confirm", "delete_confirm")
 
 
 def delete_yes(hi: HandlerInput, turn: Turn) -> Response:
