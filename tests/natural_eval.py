@@ -167,6 +167,7 @@ JUDGES: dict[str, Callable[[Seen, Row], bool]] = {
     ),
     # The week first ("over the past week, ..."), or progress (which names the week too).
     "week": lambda s, r: s.said(
+        "week_look_back",
         "progress_week",
         "progress_summary_streak",
         "progress_summary_no_streak",

@@ -125,3 +125,20 @@ def test_rotation_through_the_skill_over_days(talk: Talk, clock: Clock) -> None:
 
 def test_milestones() -> None:
     assert [n for n in range(1, 120) if progress.is_milestone(n)] == [1, 5, 10, 25, 50, 100]
+
+
+def test_the_week_look_back_is_due_once_a_local_week_after_a_week_with_practice() -> None:
+    monday, sunday = date(2026, 11, 30), date(2026, 11, 29)
+    assert progress.week_key(monday) == "2026-W49" and progress.week_key(sunday) == "2026-W48"
+    snap = Snapshot(
+        {"day.2026-11-27.gratitude": 1, "day.2026-11-29.win": 1, "day.2026-11-20.win": 1}
+    )
+    assert progress.days_practised(snap, monday, include_today=False) == 2  # 23-29 November
+    assert progress.look_back_due(snap, monday)
+    told = Snapshot({**snap.attrs, "week.told": "2026-W49"})
+    assert not progress.look_back_due(told, monday)  # heard already this week
+    quiet = Snapshot({"day.2026-11-20.win": 1, "week.told": "2026-W48"})
+    assert not progress.look_back_due(quiet, monday)  # nothing in the seven days before
+    today_only = Snapshot({"day.2026-11-30.win": 1})
+    assert progress.days_practised(today_only, monday) == 1
+    assert progress.days_practised(today_only, monday, include_today=False) == 0

@@ -155,6 +155,14 @@ SPEECH_KEYS: dict[str, Key] = {
     "progress_summary_streak": _k("streak best counts week", "streak counts"),
     "progress_summary_no_streak": _k("best counts week", "counts"),
     "progress_week_none": _k(),
+    # The look back at the week (launch, once a local week, and "how was our week"):
+    # {days} days practised of seven; one gratitude and one win said back; the streak.
+    "week_look_back": _k("days", "days"),
+    "week_look_back_gratitude": _k("gratitude", "gratitude"),
+    "week_look_back_win": _k("win", "win"),
+    "week_look_back_streak": _k("streak", "streak"),
+    # After the look back at launch: the practices offered (a question).
+    "launch_after_look_back": _k(),
     # "How was our week": {week} as above.
     "progress_week": _k("week", "week"),
     # --- recall ----------------------------------------------------------------

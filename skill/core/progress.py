@@ -10,6 +10,7 @@ Attribute names used in the profile (see ``skill.store.base``):
 * ``prompt.day`` / ``prompt.id`` / ``prompt.used``: today's reflection and the ids the
   household has had since the deck last went round
 * ``seen.first``: when the household first opened the skill
+* ``week.told``: the local week (ISO "2026-W49") whose first visit heard the look back
 """
 
 from __future__ import annotations
@@ -208,11 +209,15 @@ def yesterdays_prompt(snap: Snapshot, today: date) -> str | None:
     return None
 
 
-def first_visit_change(snap: Snapshot, stamp: str) -> Change | None:
-    """Mark the household as welcomed, once."""
+def first_visit_change(snap: Snapshot, stamp: str, today: date | None = None) -> Change | None:
+    """Mark the household as welcomed, once (and its first week as told: the look back
+    comes at the first visit of the next local week)."""
     if snap.str("seen.first"):
         return None
-    return Change(set={"seen.first": stamp}, expect={"seen.first": None})
+    sets: dict[str, Value] = {"seen.first": stamp}
+    if today is not None:
+        sets["week.told"] = week_key(today)
+    return Change(set=sets, expect={"seen.first": None})
 
 
 def combine(first: Change, second: Change) -> Change:
@@ -226,3 +231,34 @@ def combine(first: Change, second: Change) -> Change:
         expect={**first.expect, **second.expect},
         entry=first.entry or second.entry,
     )
+
+
+def week_key(today: date) -> str:
+    """The local week ``today`` falls in, as ISO year and week ("2026-W49")."""
+    year, week, _ = today.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def days_practised(snap: Snapshot, today: date, *, include_today: bool = True) -> int:
+    """Local days of the past week with any practice: the seven days up to today, or the
+    seven before it."""
+    first = 0 if include_today else 1
+    days = {(today - timedelta(days=i)).isoformat() for i in range(first, first + WEEK)}
+    practised = set()
+    for name, value in snap.attrs.items():
+        if name.startswith("day.") and isinstance(value, int) and value > 0:
+            day = name[4:14]
+            if day in days:
+                practised.add(day)
+    return len(practised)
+
+
+def look_back_due(snap: Snapshot, today: date) -> bool:
+    """The first visit of a new local week, after a week with something to say."""
+    told = snap.str("week.told")
+    return told != week_key(today) and days_practised(snap, today, include_today=False) > 0
+
+
+def week_told_change(snap: Snapshot, today: date) -> Change:
+    """Record that this local week's look back was heard (once, however many launches)."""
+    return Change(set={"week.told": week_key(today)}, expect={"week.told": snap.str("week.told")})

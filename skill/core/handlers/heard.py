@@ -47,6 +47,7 @@ from skill.core.handlers.looking_back import (
     yesterday_question,
 )
 from skill.core.handlers.session import delete_ask, delete_yes, find_help, help_, repeat, stop
+from skill.core.handlers.week import how_was_our_week
 from skill.core.turn import Turn
 
 
@@ -362,7 +363,7 @@ ASKED: dict[str, Do] = {
     "another_reflection": another_reflection,
     "yesterday_question": yesterday_question,
     "yesterday_entries": yesterday_entries,
-    "week": lambda hi, turn: progress_(hi, turn, week_first=True),
+    "week": lambda hi, turn: how_was_our_week(hi, turn),
     "breathing_kinds": breathing_kinds,
     "undo": undo,
     "find_help": lambda hi, turn: find_help(hi, turn),

@@ -9,6 +9,7 @@ from skill.core import progress
 from skill.core.handlers.base import log, menu_reply, reply, request_type, silent, state, stay
 from skill.core.handlers.breathing import pattern_names
 from skill.core.handlers.looking_back import say_reflection
+from skill.core.handlers.week import launch_look_back
 from skill.core.turn import Turn, utc_stamp
 
 
@@ -31,8 +32,13 @@ def launch(hi: HandlerInput, turn: Turn) -> Response:
     turn.session.pop("breath", None)
     snap = turn.read()
     if not snap.str("seen.first"):
-        turn.update(lambda s: progress.first_visit_change(s, utc_stamp(turn.now)), snap)
+        turn.update(
+            lambda s: progress.first_visit_change(s, utc_stamp(turn.now), turn.today), snap
+        )
         return menu_reply(hi, turn, turn.voice.say("launch_first"))
+    looked_back = launch_look_back(turn, snap)  # the first visit of a new local week
+    if looked_back is not None:
+        return menu_reply(hi, turn, f"{looked_back} {turn.voice.say('launch_after_look_back')}")
     streak = progress.current_streak(snap, turn.today)
     if streak >= 2:
         return menu_reply(hi, turn, turn.voice.say("launch_return_streak", streak=streak))
