@@ -32,9 +32,7 @@ def launch(hi: HandlerInput, turn: Turn) -> Response:
     turn.session.pop("breath", None)
     snap = turn.read()
     if not snap.str("seen.first"):
-        turn.update(
-            lambda s: progress.first_visit_change(s, utc_stamp(turn.now), turn.today), snap
-        )
+        turn.update(lambda s: progress.first_visit_change(s, utc_stamp(turn.now), turn.today), snap)
         return menu_reply(hi, turn, turn.voice.say("launch_first"))
     looked_back = launch_look_back(turn, snap)  # the first visit of a new local week
     if looked_back is not None:
