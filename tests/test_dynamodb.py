@@ -295,7 +295,7 @@ def test_throttling_with_a_stubbed_client(dynamo: DynamoStore) -> None:
         stub.add_client_error(
             "get_item", "ProvisionedThroughputExceededException", http_status_code=400
         )
-        apologise_in_time(d, win_request("a win"))
+        apologise_in_time(d, win_request("we went for a walk"))
         stub.assert_no_pending_responses()
     assert dynamo.read(household_key("fam")).attrs == {}
 
@@ -310,7 +310,7 @@ def test_timeouts_are_retried_then_apologised_for(dynamo: DynamoStore) -> None:
 
     dynamo.client.meta.events.register("before-send.dynamodb.GetItem", timeout)
     started = time.monotonic()
-    out = Device_(dynamo).say(win_request("a win"))
+    out = Device_(dynamo).say(win_request("we went for a walk"))
     elapsed = time.monotonic() - started
     assert spoke(ssml(out), "store_error")
     assert attempts["send"] == 2
@@ -356,7 +356,7 @@ def test_a_table_that_never_answers_gets_an_apology_in_time() -> None:
     store = DynamoStore("together", make_client(endpoint_url=f"http://127.0.0.1:{port}"))
     try:
         started = time.monotonic()
-        out = Device_(store).say(win_request("a win"))
+        out = Device_(store).say(win_request("we went for a walk"))
         elapsed = time.monotonic() - started
     finally:
         stop.set()
