@@ -122,6 +122,7 @@ class Content:
     corrections: tuple[str, ...] = ()  # longest first
     echo_endings: tuple[str, ...] = ()  # longest first
     ordinals: tuple[tuple[str, int], ...] = ()  # phrase -> position (-1: the last), longest first
+    ordinal_tails: tuple[str, ...] = ()  # words after a position ("the second one please")
     # [senses]: what a reply means by its kinds of words (skill.content.senses).
     senses: Senses = field(default_factory=Senses)
     # The crisis language pack as read (the model generator expands its samples).
@@ -252,7 +253,8 @@ class Content:
         """The position a reply picks from a list ("the second one" -> 2, "the last one"
         -> -1), when the reply is only that (and fillers, "please", "one")."""
         plain = self._unfilled(text)
-        for tail in (" please", " thanks", " one", " only", " option", " choice"):
+        for word in self.ordinal_tails:
+            tail = f" {word}"
             if plain.endswith(tail) and plain[: -len(tail)] in dict(self.ordinals):
                 plain = plain[: -len(tail)]
         return dict(self.ordinals).get(plain)
@@ -678,6 +680,7 @@ def load(locale: str | None = DEFAULT_LOCALE) -> Content:
                 key=lambda kv: -len(kv[0]),
             )
         ),
+        ordinal_tails=tuple(plain_words(str(w)) for w in capture.get("ordinal_tails", [])),
         senses=_senses(capture, f"{locale} capture.toml"),
         crisis_pack=crisis,
         emergency_speech=str(helpline["emergency"]),
