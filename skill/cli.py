@@ -25,7 +25,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from skill.constants import ENV_LOG_LEVEL
-from skill.core.turn import NoAlexaServices
 from skill.errors import ConfigError, TogetherError
 from skill.runtime import Settings, build_skill, utc_now
 
@@ -62,8 +61,9 @@ def _clock(now: str | None) -> Callable[[], datetime]:
 def _conversation(args: argparse.Namespace) -> Any:
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+    from skill.sim.alexa import SimAlexaServices
     from skill.sim.envelope import Device
-    from skill.sim.session import Conversation
+    from skill.sim.session import PERMISSION_NAMES, Conversation
 
     if args.timezone:
         try:
@@ -73,12 +73,13 @@ def _conversation(args: argparse.Namespace) -> Any:
     zone_name = args.timezone
     settings = Settings.from_env(store_url=args.store)
     clock = _clock(args.now)
-    skill = build_skill(settings, clock=clock, alexa=NoAlexaServices(zone_name))
+    skill = build_skill(settings, clock=clock, alexa=SimAlexaServices(zone_name))
     device = Device(
         household=args.household,
         person=args.person,
         locale=args.locale,
         screen=args.device == "screen",
+        granted={PERMISSION_NAMES[name] for name in args.grant or ()},
     )
     return Conversation(skill, device, clock)
 
@@ -90,9 +91,18 @@ def _print_turn(result: Any, out: Any) -> None:
         print(f"Alexa: {result.speech}", file=out)
     if result.reprompt:
         print(f"  (reprompt: {result.reprompt})", file=out)
-    if result.card:
+    if result.card and result.card.get("type") == "AskForPermissionsConsent":
+        print(
+            f"  [card: asks to allow {', '.join(result.card.get('permissions') or [])}]", file=out
+        )
+    elif result.card:
         print(f"  [card: {result.card.get('title')}: {result.card.get('content')}]", file=out)
-    if result.end_session is not False and result.request.get("session") is not None:
+    for directive in result.directives:
+        if directive.get("type") == "Connections.SendRequest":
+            scope = (directive.get("payload") or {}).get("permissionScope")
+            print(f"  (Alexa asks the household to allow {scope}: answer yes or no)", file=out)
+    asks = any(d.get("type") == "Connections.SendRequest" for d in result.directives)
+    if not asks and result.end_session is not False and result.request.get("session") is not None:
         print("  (session ended)", file=out)
 
 
@@ -248,6 +258,12 @@ def _talk_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--now", default=None, help="simulated time, ISO 8601")
     parser.add_argument("--timezone", default=None, help="the device's IANA time zone")
     parser.add_argument("--device", choices=("voice", "screen"), default="voice")
+    parser.add_argument(
+        "--grant",
+        action="append",
+        choices=("reminders",),
+        help="a permission the household has already allowed (repeatable)",
+    )
 
 
 def parser() -> argparse.ArgumentParser:

@@ -19,8 +19,9 @@ Decisions (see the report in the module's tests, ``tests/test_package.py``):
   information "through voice or skill permissions" and requires a privacy policy if it
   does. The skill stores, for a limited time, the gratitudes and wins the household says,
   free text that can name people or describe health, keyed by a hash of the account id.
-* ``permissions`` is empty. The only Alexa service the skill calls is the settings API
-  for the device's time zone (``System.timeZone``), which needs no permission scope.
+* ``permissions`` names one scope, ``alexa::alerts:reminders:skill:readwrite``: the
+  daily reminder a household asks for (asked by voice, at the moment it is wanted). The
+  settings API for the device's time zone (``System.timeZone``) needs no scope.
 * The privacy-policy and terms URLs and the endpoint are placeholders; ``placeholders``
   in the data file lists them, and :func:`placeholders_left` names those still present.
 """

@@ -34,6 +34,11 @@ from ask_sdk_model.services import (
     ApiClientResponse,
     ApiConfiguration,
     ServiceClientFactory,
+    ServiceException,
+)
+from ask_sdk_model.services.reminder_management import (
+    ReminderManagementServiceClient,
+    ReminderRequest,
 )
 
 from skill.constants import (
@@ -45,6 +50,7 @@ from skill.constants import (
     ENV_STORE,
     MIN_SALT_CHARS,
 )
+from skill.core.reminders import AlexaApiError
 from skill.core.skill import Skill
 from skill.core.turn import AlexaServices, Services
 from skill.errors import ConfigError
@@ -53,6 +59,9 @@ from skill.store import HouseholdStore, default_store_url, open_store
 log = logging.getLogger("skill.runtime")
 
 ZONE_TIMEOUT_S = 1.0  # the settings API must not eat Alexa's 8 s
+# The reminders API: one call per turn at most (an update that finds the reminder gone
+# is followed by a create), so two of these stay well inside Alexa's 8 s.
+REMINDERS_TIMEOUT_S = 2.5
 ZONE_CACHE_S = 3600.0
 ZONE_CACHE_SIZE = 4096
 
@@ -107,13 +116,19 @@ def utc_now() -> datetime:
 
 
 class TimeoutApiClient(ApiClient):
-    """ask-sdk-model ApiClient over urllib with a hard timeout (DefaultApiClient has none)."""
+    """ask-sdk-model ApiClient over urllib with a hard timeout (DefaultApiClient has none).
 
-    def __init__(self, timeout: float = ZONE_TIMEOUT_S) -> None:
+    https only; ``loopback_http`` lets plain http reach 127.0.0.1 (the fake Alexa API
+    the tests start), and nothing else."""
+
+    def __init__(self, timeout: float = ZONE_TIMEOUT_S, *, loopback_http: bool = False) -> None:
         self.timeout = timeout
+        self.loopback_http = loopback_http
 
     def invoke(self, request: ApiClientRequest) -> ApiClientResponse:
-        if not str(request.url).startswith("https://"):
+        url = str(request.url)
+        loopback = self.loopback_http and url.startswith("http://127.0.0.1:")
+        if not (url.startswith("https://") or loopback):
             raise ValueError("only https endpoints")
         data = None
         if request.body:
@@ -130,7 +145,9 @@ class TimeoutApiClient(ApiClient):
                     headers=list(resp.headers.items()), status_code=resp.status, body=body
                 )
         except urllib.error.HTTPError as exc:
-            return ApiClientResponse(headers=[], status_code=exc.code, body="")
+            # The SDK parses an error's body as JSON: an empty one would hide the status.
+            body = exc.read(64 * 1024).decode("utf-8", "replace").strip() or "{}"
+            return ApiClientResponse(headers=[], status_code=exc.code, body=body)
 
 
 class AlexaZoneLookup:
@@ -178,13 +195,54 @@ class AlexaZoneLookup:
 
 class AlexaApiServices:
     """The Alexa service clients of a production turn (``Services.alexa``): the settings
-    API's time zone (:class:`AlexaZoneLookup`)."""
+    API's time zone (:class:`AlexaZoneLookup`) and ask-sdk-core's reminder management
+    client. A failed reminder call raises :class:`AlexaApiError` with the HTTP status
+    (0: not reached: a timeout, a refused connection, no endpoint)."""
 
-    def __init__(self, api_client: ApiClient | None = None) -> None:
+    def __init__(
+        self, api_client: ApiClient | None = None, reminders_client: ApiClient | None = None
+    ) -> None:
         self._zone = AlexaZoneLookup(api_client)
+        self._reminders_client = reminders_client or TimeoutApiClient(REMINDERS_TIMEOUT_S)
 
     def time_zone(self, envelope: RequestEnvelope) -> str | None:
         return self._zone(envelope)
+
+    def create_reminder(self, envelope: RequestEnvelope, reminder: ReminderRequest) -> str:
+        answer = self._call(envelope, lambda c: c.create_reminder(reminder))
+        token = getattr(answer, "alert_token", None)
+        if not isinstance(token, str) or not token:
+            raise AlexaApiError(0, "the reminders API gave no alert token")
+        return token
+
+    def update_reminder(
+        self, envelope: RequestEnvelope, token: str, reminder: ReminderRequest
+    ) -> None:
+        self._call(envelope, lambda c: c.update_reminder(token, reminder))
+
+    def delete_reminder(self, envelope: RequestEnvelope, token: str) -> None:
+        self._call(envelope, lambda c: c.delete_reminder(token))
+
+    def _call(
+        self, envelope: RequestEnvelope, call: Callable[[ReminderManagementServiceClient], Any]
+    ) -> Any:
+        system = envelope.context.system if envelope.context else None
+        token = system.api_access_token if system else None
+        if not (system and token and system.api_endpoint):
+            raise AlexaApiError(0, "the request has no Alexa API endpoint or token")
+        config = ApiConfiguration(
+            serializer=DefaultSerializer(),
+            api_client=self._reminders_client,
+            authorization_value=token,
+            api_endpoint=system.api_endpoint,
+        )
+        client = ServiceClientFactory(api_configuration=config).get_reminder_management_service()
+        try:
+            return call(client)
+        except ServiceException as exc:
+            raise AlexaApiError(int(exc.status_code or 0), "reminders API error") from exc
+        except Exception as exc:  # an answer the SDK could not read
+            raise AlexaApiError(0, type(exc).__name__) from exc
 
 
 def build_skill(

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from skill.core.skill import Skill
-from skill.core.turn import Services
+from skill.core.turn import NoAlexaServices, Services
 from skill.sim.envelope import Device
 from skill.sim.session import Conversation
 from skill.store.sqlite import SqliteStore
@@ -77,10 +77,15 @@ def store(tmp_path: Path) -> Iterator[SqliteStore]:
 
 
 class Zone:
-    """The device's time zone, settable by a test (None: the locale fallback)."""
+    """The device's time zone, settable by a test (None: the locale fallback); no
+    reminders API (tests/test_reminders.py has a fake one)."""
 
     def __init__(self) -> None:
         self.name: str | None = "America/New_York"
+        self._none = NoAlexaServices()
+        self.create_reminder = self._none.create_reminder
+        self.update_reminder = self._none.update_reminder
+        self.delete_reminder = self._none.delete_reminder
 
     def time_zone(self, _envelope: Any) -> str | None:
         return self.name

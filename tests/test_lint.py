@@ -283,12 +283,12 @@ def test_a_required_builtin_missing(tmp_path: Path, builtin: str) -> None:
 def test_an_intent_without_a_handler(tmp_path: Path) -> None:
     def change(model: Model) -> None:
         model["interactionModel"]["languageModel"]["intents"].append(
-            {"name": "SetReminderIntent", "slots": [], "samples": ["remind us every evening"]}
+            {"name": "SetTimerIntent", "slots": [], "samples": ["set a timer for our tea"]}
         )
 
     path, findings = broken(tmp_path, change)
     hits = only(findings, "intent-unhandled")
-    assert [h.line for h in hits] == [line_of(path, '"SetReminderIntent"')]
+    assert [h.line for h in hits] == [line_of(path, '"SetTimerIntent"')]
 
 
 @pytest.mark.parametrize(

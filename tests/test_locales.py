@@ -197,6 +197,8 @@ SPOKEN_BY_TYPE = {
     "AMAZON.NUMBER": "five",
     "AMAZON.DURATION": "ninety seconds",
     "AMAZON.SearchQuery": "our walk in the park",
+    "AMAZON.TIME": "nine thirty",
+    "DayPart": "evening",
     "Said": "blorp zindle quaxx",
 }
 

@@ -46,6 +46,9 @@ CUSTOM_INTENTS: dict[str, dict[str, str]] = {
     "ListenIntent": {"said": "Said"},
     "DeleteDataIntent": {},
     "RecallIntent": {"kind": "RecallKind"},
+    "SetReminderIntent": {"time": "AMAZON.TIME", "part": "DayPart"},
+    "ReminderStatusIntent": {},
+    "StopReminderIntent": {},
 }
 BUILT_INS = [
     "AMAZON.HelpIntent",
@@ -69,6 +72,8 @@ FILLERS_BY_TYPE = {
     "AMAZON.NUMBER": ("five", "5"),
     "AMAZON.DURATION": ("ninety seconds", "PT90S"),
     "AMAZON.SearchQuery": ("our walk in the park", "our walk in the park"),
+    "AMAZON.TIME": ("nine thirty", "09:30"),
+    "DayPart": ("evening", "evening"),
     "Said": ("we shot some photos at the beach", "we shot some photos at the beach"),
 }
 
@@ -105,7 +110,7 @@ def test_model_shape(raw: dict[str, Any], lm: dict[str, Any]) -> None:
     assert set(raw) == {"interactionModel"}
     assert set(raw["interactionModel"]) == {"languageModel", "dialog", "prompts"}
     assert lm["invocationName"] == "resilient together"
-    assert {t["name"] for t in lm["types"]} == {"BreathingPattern", "RecallKind", "Said"}
+    assert {t["name"] for t in lm["types"]} == {"BreathingPattern", "RecallKind", "Said", "DayPart"}
 
 
 def test_intents_and_slots_are_the_contract(intents: dict[str, dict[str, Any]]) -> None:

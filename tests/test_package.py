@@ -181,9 +181,9 @@ def test_endpoint_and_events(manifest: dict[str, Any]) -> None:
     assert len(names) == len(EVENTS)
 
 
-def test_no_permissions_are_asked_for(manifest: dict[str, Any]) -> None:
-    # the settings API's System.timeZone needs no permission scope
-    assert "permissions" not in manifest
+def test_only_the_reminders_permission_is_asked_for(manifest: dict[str, Any]) -> None:
+    """The one scope: the daily reminder, asked for by voice when a household wants it."""
+    assert manifest["permissions"] == [{"name": "alexa::alerts:reminders:skill:readwrite"}]
 
 
 def test_every_model_present_is_packaged(tmp_path: Path) -> None:

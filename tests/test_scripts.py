@@ -15,7 +15,8 @@ from typing import Any
 import pytest
 
 from skill.core.skill import Skill
-from skill.core.turn import NoAlexaServices, Services
+from skill.core.turn import Services
+from skill.sim.alexa import SimAlexaServices
 from skill.sim.envelope import Device
 from skill.sim.script import (
     Script,
@@ -44,7 +45,7 @@ def skill_factory(tmp_path: Path) -> Iterator[SkillFactory]:
     def make(clock: Callable[[], datetime], timezone: str | None) -> Skill:
         store = SqliteStore(tmp_path / f"together-{len(stores)}.db")
         stores.append(store)
-        return Skill(Services(store=store, clock=clock, alexa=NoAlexaServices(timezone)))
+        return Skill(Services(store=store, clock=clock, alexa=SimAlexaServices(timezone)))
 
     yield make
     for store in stores:

@@ -125,6 +125,8 @@ class Content:
     ordinal_tails: tuple[str, ...] = ()  # words after a position ("the second one please")
     # [senses]: what a reply means by its kinds of words (skill.content.senses).
     senses: Senses = field(default_factory=Senses)
+    # [clock] in speech.toml: how a reminder's daily time is said (skill.core.reminders).
+    clock: dict[str, Any] = field(default_factory=dict, compare=False)
     # The crisis language pack as read (the model generator expands its samples).
     crisis_pack: dict[str, Any] = field(default_factory=dict, compare=False)
 
@@ -600,8 +602,13 @@ def load(locale: str | None = DEFAULT_LOCALE) -> Content:
         screen = sc.build(crisis)
     except (sc.TemplateError, KeyError, TypeError, ValueError) as exc:
         raise ContentError(f"{locale}: crisis.toml: {exc}") from exc
+    clock = dict(speech_data.get("clock", {}))
+    for name in ("on_the_hour", "with_minutes", "noon", "midnight", "parts"):
+        if name not in clock:
+            raise ContentError(f"{where}: [clock] needs {name}")
     return Content(
         locale=locale,
+        clock=clock,
         speech=speech,
         words=words,
         and_word=str(words_raw.get("and", "and")),

@@ -205,6 +205,38 @@ SPEECH_KEYS: dict[str, Key] = {
     "reprompt_delete_confirm": _k(),
     "delete_done": _k(),
     "delete_kept": _k(),
+    # --- a daily reminder (skill/core/handlers/reminders.py) --------------------------
+    # Asking for the time (the session waits for it); said back with the recurrence and
+    # a question before anything is set; {time} is said by the [clock] words.
+    "reminder_ask_time": _k(),
+    "reprompt_reminder_time": _k(),
+    "reminder_confirm": _k("time", "time"),
+    "reminder_move_confirm": _k("time was", "time was"),
+    "reprompt_reminder_confirm": _k(),
+    # No to the time said back: nothing set, another time or "never mind" invited.
+    "reminder_declined": _k(),
+    "reminder_dropped": _k(),
+    # Before Alexa's own permission question.
+    "reminder_permission_ask": _k(),
+    # Set or moved: restates the time and recurrence, and how to stop it.
+    "reminder_set": _k("time", "time"),
+    "reminder_moved": _k("time", "time"),
+    "reminder_permission_denied": _k(),
+    "reminder_permission_card": _k(),
+    # The API's answers: 401, 403, 429, 5xx or unreachable. Each says nothing changed.
+    "reminder_permission_missing": _k(),
+    "reminder_forbidden": _k(),
+    "reminder_busy": _k(),
+    "reminder_unavailable": _k(),
+    "reminder_status": _k("time", "time"),
+    "reminder_status_none": _k(),
+    "reminder_stopped": _k(),
+    "reminder_stop_none": _k(),
+    "reminder_stop_in_app": _k(),
+    # The one gentle mention a week, after a saved gratitude or win.
+    "reminder_offer": _k(),
+    # What the reminder says when it goes off: plain words, sent to the Reminders API.
+    "reminder_text": _k(),
 }
 
 # Words the renderer composes phrases from: (singular, plural) pairs and joiners.

@@ -44,6 +44,8 @@ _SESSION_TYPES: dict[str, type] = {
     "misses": int,
     "urgent": bool,
     "offered": list,
+    "pending": str,  # a reminder's time said back, waiting for a yes
+    "cared": bool,  # the crisis, support or weariness answer was given in this session
 }
 
 

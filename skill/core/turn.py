@@ -17,9 +17,11 @@ from typing import Any, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ask_sdk_model import RequestEnvelope
+from ask_sdk_model.services.reminder_management import ReminderRequest
 
 from skill.constants import DEV_SALT
 from skill.content import Content
+from skill.core.reminders import AlexaApiError
 from skill.core.screen import Verdict
 from skill.core.ssml import Voice
 from skill.store.base import Change, Conflict, HouseholdStore, Snapshot, hash_id
@@ -32,20 +34,43 @@ MAX_CONFLICT_RETRIES = 5
 class AlexaServices(Protocol):
     """The Alexa service clients a turn may call, behind one member of :class:`Services`:
     the shells inject the real ones (``skill.runtime.AlexaApiServices``), the simulator
-    and tests inject fakes. Only the settings API's time zone today; reminders join it."""
+    and tests inject fakes (``skill.sim.alexa.SimAlexaServices``). The settings API's
+    time zone, and the reminders API. The reminder calls raise
+    :class:`skill.core.reminders.AlexaApiError` with the HTTP status when they fail."""
 
     def time_zone(self, envelope: RequestEnvelope) -> str | None: ...
+
+    def create_reminder(self, envelope: RequestEnvelope, reminder: ReminderRequest) -> str:
+        """Create a reminder; its alert token."""
+        ...
+
+    def update_reminder(
+        self, envelope: RequestEnvelope, token: str, reminder: ReminderRequest
+    ) -> None: ...
+
+    def delete_reminder(self, envelope: RequestEnvelope, token: str) -> None: ...
 
 
 @dataclass(frozen=True)
 class NoAlexaServices:
-    """No device API (the simulator, tests, the benchmark): the zone given, or None
-    (the locale's zone is used)."""
+    """No device API (tests, the benchmark): the zone given, or None (the locale's zone
+    is used); every reminder call fails as unreachable."""
 
     zone: str | None = None
 
     def time_zone(self, envelope: RequestEnvelope) -> str | None:
         return self.zone
+
+    def create_reminder(self, envelope: RequestEnvelope, reminder: ReminderRequest) -> str:
+        raise AlexaApiError(0, "no Alexa API here")
+
+    def update_reminder(
+        self, envelope: RequestEnvelope, token: str, reminder: ReminderRequest
+    ) -> None:
+        raise AlexaApiError(0, "no Alexa API here")
+
+    def delete_reminder(self, envelope: RequestEnvelope, token: str) -> None:
+        raise AlexaApiError(0, "no Alexa API here")
 
 
 def _seeded(seed: str) -> random.Random:
@@ -80,6 +105,8 @@ class Turn:
     # What the turn did, for the reply's record (tests and the simulator read it, never
     # Alexa): "breath" -> {"pattern", "seconds"} when breathing started.
     record: dict[str, Any] = field(default_factory=dict, init=False)
+    # The household's profile as this turn last read or wrote it (None: not read yet).
+    snap: Snapshot | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
         recent = self.session.setdefault("recent", {})
@@ -135,7 +162,8 @@ class Turn:
     def read(self) -> Snapshot:
         if self.household is None:
             return Snapshot({})
-        return self.services.store.read(self.household)
+        self.snap = self.services.store.read(self.household)
+        return self.snap
 
     def update(
         self, build: Callable[[Snapshot], Change | None], snap: Snapshot | None = None
@@ -156,6 +184,7 @@ class Turn:
                 snap = self.services.store.read(self.household)
             else:
                 self.writes += 1
+                self.snap = after
                 return after
         raise Conflict("gave up after repeated conflicts")
 

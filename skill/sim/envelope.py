@@ -7,6 +7,7 @@ Ids are built from names: ``--household NAME`` is the account
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -25,6 +26,9 @@ class Device:
     skill_id: str = SIM_SKILL_ID
     device_id: str = "amzn1.ask.device.SIMULATOR"
     api_endpoint: str = "https://api.amazonalexa.com"
+    # Permission scopes the household has granted (``--grant reminders``, or a yes to
+    # Alexa's permission question in the conversation).
+    granted: set[str] = field(default_factory=set)
 
     @property
     def user_id(self) -> str:
@@ -34,9 +38,15 @@ class Device:
         interfaces: dict[str, Any] = {"AudioPlayer": {}}
         if self.screen:
             interfaces["Alexa.Presentation.APL"] = {"runtime": {"maxVersion": "1.9"}}
+        user: dict[str, Any] = {"userId": self.user_id}
+        if self.granted:
+            user["permissions"] = {
+                "consentToken": "SIMULATED_CONSENT_TOKEN",
+                "scopes": {scope: {"status": "GRANTED"} for scope in sorted(self.granted)},
+            }
         system: dict[str, Any] = {
             "application": {"applicationId": self.skill_id},
-            "user": {"userId": self.user_id},
+            "user": user,
             "device": {"deviceId": self.device_id, "supportedInterfaces": interfaces},
             "apiEndpoint": self.api_endpoint,
             "apiAccessToken": "SIMULATED_API_ACCESS_TOKEN",
@@ -114,12 +124,25 @@ def session_ended_request(reason: str = "USER_INITIATED") -> dict[str, Any]:
     return {"type": "SessionEndedRequest", "reason": reason}
 
 
-def skill_event(kind: str, now: datetime) -> dict[str, Any]:
+def connections_response(name: str, payload: dict[str, Any], token: object) -> dict[str, Any]:
+    """Alexa's answer to a Connections.SendRequest (AskFor: the permission's status)."""
+    request: dict[str, Any] = {
+        "type": "Connections.Response",
+        "name": name,
+        "status": {"code": "200", "message": "OK"},
+        "payload": payload,
+    }
+    if isinstance(token, str):
+        request["token"] = token
+    return request
+
+
+def skill_event(kind: str, now: datetime, accepted: Iterable[str] = ()) -> dict[str, Any]:
     """AlexaSkillEvent.<kind> (SkillEnabled, SkillDisabled, SkillPermissionAccepted...)."""
     request: dict[str, Any] = {"type": f"AlexaSkillEvent.{kind}", "eventCreationTime": _stamp(now)}
     if kind == "SkillDisabled":
         request["body"] = {"userInformationPersistenceStatus": "NOT_PERSISTED"}
     elif kind.startswith("SkillPermission"):
-        request["body"] = {"acceptedPermissions": []}
+        request["body"] = {"acceptedPermissions": [{"scope": scope} for scope in accepted]}
     request["eventPublishingTime"] = _stamp(now)
     return request

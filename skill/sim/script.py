@@ -63,6 +63,7 @@ EXPECT_KEYS = frozenset(
         "same_card_as",
         "different_card_from",
         "breath",
+        "reminders",
     }
 )
 TURN_KEYS = frozenset({"say", "expect", "at", "advance", "person", "household", "new_session"})
@@ -323,11 +324,13 @@ class _Checker:
         result: TurnResult,
         store_read: Callable[[], Snapshot],
         earlier: Mapping[int, TurnResult],
+        reminders: Callable[[], list[str] | None] = lambda: None,
     ) -> None:
         self.script = script
         self.result = result
         self.store_read = store_read
         self.earlier = earlier
+        self.reminders = reminders
         self.problems: list[str] = []
 
     def fail(self, expected: str, actual: str) -> None:
@@ -469,6 +472,15 @@ class _Checker:
             if not _same(actual, value):
                 self.fail(f"stored {attr}={value!r}", f"{attr}={actual!r}")
 
+    def _reminders(self, want: Any, _r: TurnResult) -> None:
+        actual = self.reminders()
+        if actual is None:
+            self.fail("the simulator's reminders service", "a skill without one")
+            return
+        expected = sorted(str(t) for t in _as_list(want or []))
+        if actual != expected:
+            self.fail(f"daily reminders at {expected}", f"{actual}")
+
     def _entries(self, want: Any, entries: Callable[[str], list[str]]) -> None:
         for kind, texts in dict(want).items():
             actual = entries(str(kind))
@@ -515,6 +527,10 @@ def run_script(script: Script, skill_factory: SkillFactory) -> list[TurnOutcome]
         found = store.entries(household(), kind, now=clock(), limit=ENTRY_LIMIT)
         return [e.text for e in found]
 
+    def reminders() -> list[str] | None:
+        daily_times = getattr(skill.services.alexa, "daily_times", None)
+        return daily_times() if callable(daily_times) else None
+
     outcomes: list[TurnOutcome] = []
     steps = [(0, t) for t in script.setup] + [(i, t) for i, t in enumerate(script.turns, 1)]
     for number, turn in steps:
@@ -533,7 +549,7 @@ def run_script(script: Script, skill_factory: SkillFactory) -> list[TurnOutcome]
         if number == 0:
             continue
         earlier = {o.number: o.result for o in outcomes}
-        checker = _Checker(script, result, lambda: store.read(household()), earlier)
+        checker = _Checker(script, result, lambda: store.read(household()), earlier, reminders)
         checker.check(turn.expect, entries)
         if checker.problems:
             raise ScriptFailure(_describe(script, number, turn, result, checker.problems))

@@ -8,7 +8,9 @@ is sent as a one-shot, which is what a household would have meant). A response w
 ``Dialog.ConfirmIntent``, a yes or no is that intent again with ``confirmationStatus``
 CONFIRMED or DENIED. A response that ends the session closes it. ``@…`` arguments send
 requests by type: ``@LaunchRequest``, ``@SessionEndedRequest``, ``@SkillEnabled``,
-``@SkillDisabled``, ``@SkillPermissionAccepted``, ``@SkillPermissionChanged``, and
+``@SkillDisabled``, ``@SkillPermissionAccepted``, ``@SkillPermissionChanged`` (the
+scopes accepted after it, by name: ``@SkillPermissionChanged reminders``; none: all were
+taken back), and
 ``@IntentName slot=value …`` for an intent with those slots.
 """
 
@@ -31,6 +33,9 @@ SKILL_EVENTS = (
     "SkillPermissionChanged",
     "SkillAccountLinked",
 )
+
+# Short names for permission scopes in "@SkillPermissionChanged reminders" and --grant.
+PERMISSION_NAMES = {"reminders": "alexa::alerts:reminders:skill:readwrite"}
 
 CONFIRM_ANSWERS = {"AMAZON.YesIntent": "CONFIRMED", "AMAZON.NoIntent": "DENIED"}
 
@@ -121,6 +126,9 @@ class Conversation:
         self.session: env.SessionState | None = None
         self.elicit: tuple[str, str] | None = None
         self.confirm: dict[str, Any] | None = None  # the intent a ConfirmIntent asked about
+        # A Connections.SendRequest the skill sent (AskFor a permission): Alexa asks the
+        # household itself, and the next utterance answers Alexa, not the skill.
+        self.asking: dict[str, Any] | None = None
 
     @property
     def invocation(self) -> str:
@@ -132,6 +140,9 @@ class Conversation:
         if text.startswith("@"):
             return self._by_type(text)
         kind, rest = split_invocation(text, self.invocation)
+        if self.asking is not None and kind == "utterance":
+            return self._answer_permission(utterance, self.nlu.resolve(rest or ""))
+        self.asking = None
         if kind == "launch" or (kind == "oneshot" and not rest):
             self._open()
             return self._send(utterance, env.launch_request(), None, {})
@@ -141,6 +152,24 @@ class Conversation:
         if self.confirm is not None and parse.intent in CONFIRM_ANSWERS:
             return self._send_confirmation(utterance, parse)
         return self._send_parse(utterance, parse)
+
+    def _answer_permission(self, utterance: str, parse: Parse) -> TurnResult:
+        """Yes or no to Alexa's own permission question, answered to the skill as a
+        Connections.Response: ACCEPTED (and the permission is the device's from now on),
+        DENIED, or NOT_ANSWERED for anything else (Alexa threw no card)."""
+        asked, self.asking = self.asking or {}, None
+        payload = dict(asked.get("payload") or {})
+        scope = str(payload.get("permissionScope") or "")
+        status = {"AMAZON.YesIntent": "ACCEPTED", "AMAZON.NoIntent": "DENIED"}.get(
+            parse.intent, "NOT_ANSWERED"
+        )
+        if status == "ACCEPTED":
+            self.device.granted.add(scope)
+        answer = {"permissionScope": scope, "status": status}
+        if status == "NOT_ANSWERED":
+            answer["isCardThrown"] = "false"
+        request = env.connections_response(str(asked.get("name") or ""), answer, asked.get("token"))
+        return self._send(utterance, request, None, {}, considered_json(parse))
 
     def _send_confirmation(self, utterance: str, parse: Parse) -> TurnResult:
         """A yes / no to ``Dialog.ConfirmIntent``: the confirmed intent, as Alexa sends it."""
@@ -177,7 +206,11 @@ class Conversation:
             return self._send(text, env.session_ended_request(reason), None, {}, close=True)
         if name in SKILL_EVENTS:
             self.session = None
-            return self._send(text, env.skill_event(name, self.clock()), None, {}, events=True)
+            accepted = [PERMISSION_NAMES.get(a, a) for a in args]
+            if name.startswith("SkillPermission"):  # what the household allows from now on
+                self.device.granted = set(accepted)
+            request = env.skill_event(name, self.clock(), accepted)
+            return self._send(text, request, None, {}, events=True)
         slot_values = dict(arg.split("=", 1) for arg in args if "=" in arg)
         if self.session is None:
             self._open()
@@ -230,8 +263,13 @@ class Conversation:
                 self.elicit = (updated["name"], directive["slotToElicit"])
             elif directive.get("type") == "Dialog.ConfirmIntent" and updated.get("name"):
                 self.confirm = dict(updated)
+            elif directive.get("type") == "Connections.SendRequest":
+                self.asking = dict(directive)
         if self.session is not None and not events:
-            if close or end is not False:
+            if self.asking is not None:  # Alexa holds the session while it asks
+                self.session.new = False
+                self.session.attributes = dict(out.get("sessionAttributes") or {})
+            elif close or end is not False:
                 self.session = None
                 self.elicit = None
                 self.confirm = None

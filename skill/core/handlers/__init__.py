@@ -68,6 +68,18 @@ from skill.core.handlers.crisis import (
 )
 from skill.core.handlers.heard import fallback, gratitude, heard, win
 from skill.core.handlers.looking_back import another_reflection, progress_, recall, reflection
+from skill.core.handlers.reminders import (
+    ASKING,
+    is_confirmed,
+    is_denied,
+    permission_answer,
+    reminder_dropped,
+    reminder_no,
+    reminder_status,
+    reminder_yes,
+    set_reminder,
+    stop_reminder,
+)
 from skill.core.handlers.session import (
     delete_ask,
     delete_no,
@@ -163,6 +175,22 @@ ROUTES: list[Route] = [
         states=("delete_confirm",),
         intents=("AMAZON.NoIntent", "AMAZON.CancelIntent"),
     ),
+    # A daily reminder: the answers to its two questions (Alexa sends the confirmed or
+    # denied SetReminderIntent; a plain yes or no is read the same way), and Alexa's
+    # answer to the permission it asked for.
+    route("reminder_yes", reminder_yes, intents=("SetReminderIntent",), when=is_confirmed),
+    route("reminder_no", reminder_no, intents=("SetReminderIntent",), when=is_denied),
+    route(
+        "reminder_plain_yes",
+        reminder_yes,
+        states=("reminder_confirm",),
+        intents=("AMAZON.YesIntent",),
+    ),
+    route(
+        "reminder_plain_no", reminder_no, states=("reminder_confirm",), intents=("AMAZON.NoIntent",)
+    ),
+    route("reminder_dropped", reminder_dropped, states=ASKING, intents=NO_STOP),
+    route("reminder_permission", permission_answer, types=("Connections.Response",)),
     route("breathe_continue", breathe_continue, states=BREATHING, intents=YES_AGAIN),
     route("breathe_decline", breathe_decline, states=BREATHING, intents=("AMAZON.NoIntent",)),
     route("pause", pause, intents=("AMAZON.PauseIntent",)),
@@ -178,6 +206,9 @@ ROUTES: list[Route] = [
     route("progress", progress_, intents=("ProgressIntent",)),
     route("recall", recall, intents=("RecallIntent",)),
     route("find_help", find_help, intents=("FindHelpIntent",)),
+    route("set_reminder", set_reminder, intents=("SetReminderIntent",)),
+    route("reminder_status", reminder_status, intents=("ReminderStatusIntent",)),
+    route("stop_reminder", stop_reminder, intents=("StopReminderIntent",)),
     route("delete", delete_ask, intents=("DeleteDataIntent",)),
     route("help", help_, intents=("AMAZON.HelpIntent",)),
     route("stop", stop, intents=("AMAZON.StopIntent", "AMAZON.CancelIntent")),

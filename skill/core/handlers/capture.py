@@ -9,6 +9,7 @@ from skill.core import progress
 from skill.core.echo import echo, words_of
 from skill.core.handlers.base import OFFERING, reply, state
 from skill.core.handlers.crisis import crisis_goodbye, support_goodbye
+from skill.core.handlers.reminders import with_offer
 from skill.core.ssml import Markup, clip_text
 from skill.core.turn import Turn
 from skill.store.base import Entry
@@ -74,4 +75,4 @@ def celebrate(hi: HandlerInput, turn: Turn, said: str) -> Response:
         speech = turn.voice.say("win_milestone", win=back, count=count)
     else:
         speech = turn.voice.say("win_celebrate", win=back)
-    return reply(hi, turn, speech, card=(turn.voice.say("card_win_title"), back))
+    return reply(hi, turn, with_offer(turn, speech), card=(turn.voice.say("card_win_title"), back))

@@ -22,6 +22,7 @@ def helpline(turn: Turn) -> Markup:
 
 def crisis(hi: HandlerInput, turn: Turn) -> Response:
     turn.session.pop("breath", None)  # whatever was running stops
+    turn.session["cared"] = True  # no reminder is mentioned in this session after this
     if turn.verdict.urgent or intent_name(hi) == "EmergencyIntent":  # danger now
         turn.session["urgent"] = True  # the emergency number stays first after this
     speech = say_crisis(turn, "crisis", "crisis_urgent")
@@ -88,6 +89,7 @@ def support_can(_hi: HandlerInput, turn: Turn) -> bool:
 
 
 def support(hi: HandlerInput, turn: Turn) -> Response:
+    turn.session["cared"] = True
     speech = turn.voice.say("support", helpline=helpline(turn))
     return stay(hi, turn, speech, "reprompt_support", "support")
 
@@ -106,4 +108,5 @@ def support_goodbye(hi: HandlerInput, turn: Turn) -> Response:
 
 def weary(hi: HandlerInput, turn: Turn) -> Response:
     """Tired, not in danger: a kind word and one slow minute of breathing offered."""
+    turn.session["cared"] = True
     return stay(hi, turn, turn.voice.say("weary"), "reprompt_support", "weary")

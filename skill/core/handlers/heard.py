@@ -46,6 +46,7 @@ from skill.core.handlers.looking_back import (
     yesterday_entries,
     yesterday_question,
 )
+from skill.core.handlers.reminders import with_offer
 from skill.core.handlers.session import delete_ask, delete_yes, find_help, help_, repeat, stop
 from skill.core.handlers.week import how_was_our_week
 from skill.core.turn import Turn
@@ -286,7 +287,8 @@ def gratitude(hi: HandlerInput, turn: Turn) -> Response:
         return understood
     count = record_entry(turn, "gratitude", said)
     back = echo(said, words_of(turn.content))
-    return reply(hi, turn, turn.voice.say("gratitude_reflect", gratitude=back, count=count))
+    speech = turn.voice.say("gratitude_reflect", gratitude=back, count=count)
+    return reply(hi, turn, with_offer(turn, speech))
 
 
 def win(hi: HandlerInput, turn: Turn) -> Response:

@@ -9,15 +9,30 @@ from skill.core import progress
 from skill.core.handlers.base import log, menu_reply, reply, request_type, silent, state, stay
 from skill.core.handlers.breathing import pattern_names
 from skill.core.handlers.looking_back import say_reflection
+from skill.core.handlers.reminders import forget_reminder
 from skill.core.handlers.week import launch_look_back
+from skill.core.reminders import SCOPE
 from skill.core.turn import Turn, utc_stamp
 
 
 def skill_event(hi: HandlerInput, turn: Turn) -> Response:
-    if request_type(hi) == "AlexaSkillEvent.SkillDisabled" and turn.household:
+    """SkillEnabled records nothing; SkillDisabled erases the household (the reminder's
+    token with it); SkillPermissionChanged without the reminders scope forgets the
+    reminder (Alexa no longer lets the skill touch it)."""
+    kind = request_type(hi)
+    if kind == "AlexaSkillEvent.SkillDisabled" and turn.household:
         turn.services.store.erase(turn.household)
         log.info("household erased on SkillDisabled")
+    elif kind == "AlexaSkillEvent.SkillPermissionChanged" and not reminders_accepted(hi):
+        forget_reminder(turn)
     return silent(hi)
+
+
+def reminders_accepted(hi: HandlerInput) -> bool:
+    """The reminders scope is among a permission event's accepted permissions."""
+    body = getattr(hi.request_envelope.request, "body", None)
+    accepted = getattr(body, "accepted_permissions", None) or []
+    return any(getattr(p, "scope", None) == SCOPE for p in accepted)
 
 
 def session_ended(hi: HandlerInput, turn: Turn) -> Response:
