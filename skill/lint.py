@@ -121,9 +121,11 @@ ALEXA_SSML_TAGS = frozenset(
         "amazon:emotion",
         "audio",
         "w",
+        "alexa:name",  # a recognised voice's name (personalisation)
     }
 )
 _AMAZON_NS = "urn:resilient-together:amazon-ssml"
+_ALEXA_NS = "urn:resilient-together:alexa-ssml"
 
 #: What a slot is filled with when content is linted: everything escaping must handle.
 HOSTILE_VALUE = 'Tom & Jerry\'s <b>"tea"</b> ]]> &amp;'
@@ -648,13 +650,16 @@ def check_ssml(ssml: str) -> list[tuple[str, str]]:
     if len(ssml) > MAX_SSML_CHARS:
         out.append(("ssml-length", f"{len(ssml)} characters, over {MAX_SSML_CHARS}"))
     # Alexa's SSML uses the amazon: prefix without declaring it; declare it to parse.
-    declared = ssml.replace("<speak>", f'<speak xmlns:amazon="{_AMAZON_NS}">', 1)
+    declared = ssml.replace(
+        "<speak>", f'<speak xmlns:amazon="{_AMAZON_NS}" xmlns:alexa="{_ALEXA_NS}">', 1
+    )
     try:
         root = ET.fromstring(declared)  # noqa: S314 - our own content, not untrusted input
     except ET.ParseError as exc:
         return [*out, ("ssml-xml", f"not well-formed XML: {exc}")]
     for element in root.iter():
         tag = element.tag.replace(f"{{{_AMAZON_NS}}}", "amazon:")
+        tag = tag.replace(f"{{{_ALEXA_NS}}}", "alexa:")
         if tag not in ALEXA_SSML_TAGS:
             out.append(("ssml-tag", f"<{tag}> is not an SSML element Alexa supports"))
         if tag == "break" and "time" in element.attrib:

@@ -46,6 +46,7 @@ CUSTOM_INTENTS: dict[str, dict[str, str]] = {
     "ListenIntent": {"said": "Said"},
     "DeleteDataIntent": {},
     "RecallIntent": {"kind": "RecallKind"},
+    "RecallMineIntent": {"kind": "RecallKind"},
     "SetReminderIntent": {"time": "AMAZON.TIME", "part": "DayPart"},
     "ReminderStatusIntent": {},
     "StopReminderIntent": {},

@@ -205,6 +205,11 @@ SPEECH_KEYS: dict[str, Key] = {
     "reprompt_delete_confirm": _k(),
     "delete_done": _k(),
     "delete_kept": _k(),
+    # --- who did what (a recognised voice) ------------------------------------------
+    "launch_greet_person": _k("name", "name"),
+    "progress_person_week": _k("mine together", "mine together"),
+    "recall_mine_none": _k(),
+    "recall_mine_household": _k(),
     # --- a daily reminder (skill/core/handlers/reminders.py) --------------------------
     # Asking for the time (the session waits for it); said back with the recurrence and
     # a question before anything is set; {time} is said by the [clock] words.

@@ -5,6 +5,7 @@ Attribute names used in the profile (see ``skill.store.base``):
 * ``count.<kind>``: practices of a kind ever (kinds: breathe, gratitude, win, reflection)
 * ``person.<hash>.count.<kind>``: the same per recognised voice
 * ``day.<YYYY-MM-DD>.<kind>``: practices on a local day, kept for the last 14 days
+* ``day.<YYYY-MM-DD>.<kind>.by.<hash>``: the same per recognised voice (kept as long)
 * ``streak.last`` / ``streak.current`` / ``streak.best``: the run of consecutive local
   days with at least one practice
 * ``prompt.day`` / ``prompt.id`` / ``prompt.used``: today's reflection and the ids the
@@ -32,8 +33,9 @@ def is_milestone(count: int) -> bool:
     return count in MILESTONES or (count > 1000 and count % 500 == 0)
 
 
-def _day_key(day: date, kind: str) -> str:
-    return f"day.{day.isoformat()}.{kind}"
+def _day_key(day: date, kind: str, person: str | None = None) -> str:
+    key = f"day.{day.isoformat()}.{kind}"
+    return f"{key}.by.{person}" if person else key
 
 
 def practice_change(
@@ -48,6 +50,7 @@ def practice_change(
     add = {f"count.{kind}": 1, _day_key(today, kind): 1}
     if person:
         add[f"person.{person}.count.{kind}"] = 1
+        add[_day_key(today, kind, person)] = 1
     last_text = snap.str("streak.last")
     last = date.fromisoformat(last_text) if last_text else None
     if last is not None and last >= today:
@@ -79,6 +82,8 @@ def undo_change(snap: Snapshot, entry: Entry, day: date, person: str | None) -> 
     add = {f"count.{entry.kind}": -1, _day_key(day, entry.kind): -1}
     if person:
         add[f"person.{person}.count.{entry.kind}"] = -1
+        if snap.int(_day_key(day, entry.kind, person)) > 0:
+            add[_day_key(day, entry.kind, person)] = -1
     left_that_day = sum(snap.int(_day_key(day, k)) for k in KINDS) - 1
     last_text = snap.str("streak.last")
     if left_that_day > 0 or last_text != day.isoformat():
@@ -137,6 +142,19 @@ def summary(snap: Snapshot, today: date) -> Summary:
         counts={kind: snap.int(f"count.{kind}") for kind in KINDS},
         week=week,
     )
+
+
+def person_week(snap: Snapshot, today: date, person: str) -> dict[str, int]:
+    """One recognised voice's practices of each kind in the past seven local days."""
+    week_days = {(today - timedelta(days=i)).isoformat() for i in range(WEEK)}
+    week = dict.fromkeys(KINDS, 0)
+    tail = f".by.{person}"
+    for name, value in snap.attrs.items():
+        if name.startswith("day.") and name.endswith(tail) and isinstance(value, int):
+            day, _, kind = name[4 : -len(tail)].partition(".")
+            if day in week_days and kind in week:
+                week[kind] += value
+    return week
 
 
 def todays_prompt(

@@ -124,10 +124,17 @@ class Turn:
         return hash_id(user.user_id, salt=self.services.salt)
 
     @cached_property
-    def person(self) -> str | None:
+    def person_id(self) -> str | None:
+        """The recognised voice's Alexa id, as sent (only ever said back to Alexa in
+        ``<alexa:name>``; stored and logged as :attr:`person`, hashed)."""
         system = self.envelope.context.system if self.envelope.context else None
         person = getattr(system, "person", None) if system else None
         person_id = getattr(person, "person_id", None)
+        return person_id if isinstance(person_id, str) and person_id else None
+
+    @cached_property
+    def person(self) -> str | None:
+        person_id = self.person_id
         return hash_id(person_id, salt=self.services.salt) if person_id else None
 
     # -- when -------------------------------------------------------------------

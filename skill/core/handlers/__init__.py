@@ -67,7 +67,13 @@ from skill.core.handlers.crisis import (
     support_goodbye,
 )
 from skill.core.handlers.heard import fallback, gratitude, heard, win
-from skill.core.handlers.looking_back import another_reflection, progress_, recall, reflection
+from skill.core.handlers.looking_back import (
+    another_reflection,
+    progress_,
+    recall,
+    recall_mine,
+    reflection,
+)
 from skill.core.handlers.reminders import (
     ASKING,
     is_confirmed,
@@ -205,6 +211,7 @@ ROUTES: list[Route] = [
     route("another_reflection", another_reflection, intents=("AnotherReflectionIntent",)),
     route("progress", progress_, intents=("ProgressIntent",)),
     route("recall", recall, intents=("RecallIntent",)),
+    route("recall_mine", recall_mine, intents=("RecallMineIntent",)),
     route("find_help", find_help, intents=("FindHelpIntent",)),
     route("set_reminder", set_reminder, intents=("SetReminderIntent",)),
     route("reminder_status", reminder_status, intents=("ReminderStatusIntent",)),

@@ -161,14 +161,25 @@ def say_reflection(hi: HandlerInput, turn: Turn, key: str, prompt: Prompt) -> Re
 def progress_(hi: HandlerInput, turn: Turn, *, week_first: bool = False) -> Response:
     """How the household is doing; ``week_first`` ("how was our week") leads with the
     past seven days."""
-    summary = progress.summary(turn.read(), turn.today)
+    snap = turn.read()
+    summary = progress.summary(snap, turn.today)
     if summary.total == 0:
         return reply(hi, turn, turn.voice.say("progress_nothing_yet"))
     and_word = turn.content.and_word
     counts = spoken_list([amount(turn, k, n) for k, n in summary.counts.items() if n], and_word)
     week_items = [amount(turn, k, n) for k, n in summary.week.items() if n]
     week = spoken_list(week_items, and_word) if week_items else turn.voice.say("progress_week_none")
-    if week_first:
+    mine = progress.person_week(snap, turn.today, turn.person) if turn.person else {}
+    mine_items = [amount(turn, k, n) for k, n in mine.items() if n > 0]
+    if mine_items and week_items:  # who did what, in one sentence
+        speech = turn.voice.say(
+            "progress_person_week",
+            mine=Markup(spoken_list(mine_items, and_word)),
+            together=Markup(week),
+        )
+        if summary.streak >= 2:
+            speech += " " + turn.voice.say("week_look_back_streak", streak=summary.streak)
+    elif week_first:
         speech = turn.voice.say("progress_week", week=Markup(week))
     elif summary.streak >= 2:
         speech = turn.voice.say(
@@ -192,7 +203,39 @@ def progress_(hi: HandlerInput, turn: Turn, *, week_first: bool = False) -> Resp
 RECALL_KINDS = {"gratitudes": ("gratitude", "recall_gratitudes"), "wins": ("win", "recall_wins")}
 
 
-def recall(hi: HandlerInput, turn: Turn, kind: str | None = None) -> Response:
+MINE_SCAN = 20  # newest entries of a kind looked through for one voice's own
+
+
+def recall_mine(hi: HandlerInput, turn: Turn) -> Response:
+    """ "What did I share": the recognised voice's own recent gratitudes or wins; with no
+    voice profile, the household's, said as such."""
+    if turn.person is None:
+        lead = turn.voice.say("recall_mine_household")
+        return recall(hi, turn, lead=lead)
+    wanted = RECALL_KINDS.get(slot_id(hi, "kind") or "")
+    parts = []
+    for kind, key in [wanted] if wanted else RECALL_KINDS.values():
+        found = turn.services.store.entries(
+            turn.household or "", kind, now=turn.now, limit=MINE_SCAN
+        )
+        mine = [e for e in found if e.person == turn.person][:RECALL_LIMIT]
+        if mine:
+            parts.append(_read_back(turn, key, mine))
+    if not parts:
+        return reply(hi, turn, turn.voice.say("recall_mine_none"))
+    return reply(hi, turn, " ".join(parts))
+
+
+def _read_back(turn: Turn, key: str, entries: list[Entry]) -> str:
+    words = words_of(turn.content)
+    said = [escape(lower_first(turn, echo(clip_text(e.text), words))) for e in entries]
+    items = spoken_list(said, turn.content.and_word)
+    return turn.voice.say(key, items=Markup(items), count=len(entries))
+
+
+def recall(
+    hi: HandlerInput, turn: Turn, kind: str | None = None, *, lead: str | None = None
+) -> Response:
     """The last few gratitudes or wins, newest first; both when the kind was not resolved."""
     wanted = RECALL_KINDS.get(kind or slot_id(hi, "kind") or "")
     parts = []
@@ -203,10 +246,7 @@ def recall(hi: HandlerInput, turn: Turn, kind: str | None = None) -> Response:
             else []
         )
         if entries:
-            words = words_of(turn.content)
-            said = [escape(lower_first(turn, echo(clip_text(e.text), words))) for e in entries]
-            items = spoken_list(said, turn.content.and_word)
-            parts.append(turn.voice.say(key, items=Markup(items), count=len(entries)))
+            parts.append(_read_back(turn, key, entries))
         else:
             parts.append(turn.voice.say(f"{key}_empty"))
-    return reply(hi, turn, " ".join(parts))
+    return reply(hi, turn, " ".join([lead, *parts] if lead else parts))

@@ -12,6 +12,7 @@ from skill.core.handlers.looking_back import say_reflection
 from skill.core.handlers.reminders import forget_reminder
 from skill.core.handlers.week import launch_look_back
 from skill.core.reminders import SCOPE
+from skill.core.ssml import person_name
 from skill.core.turn import Turn, utc_stamp
 
 
@@ -49,13 +50,18 @@ def launch(hi: HandlerInput, turn: Turn) -> Response:
     if not snap.str("seen.first"):
         turn.update(lambda s: progress.first_visit_change(s, utc_stamp(turn.now), turn.today), snap)
         return menu_reply(hi, turn, turn.voice.say("launch_first"))
+    # A recognised voice is greeted by name (Alexa says it; the skill never knows it).
+    greet = ""
+    if turn.person_id:
+        greet = turn.voice.say("launch_greet_person", name=person_name(turn.person_id)) + " "
     looked_back = launch_look_back(turn, snap)  # the first visit of a new local week
     if looked_back is not None:
-        return menu_reply(hi, turn, f"{looked_back} {turn.voice.say('launch_after_look_back')}")
+        after = turn.voice.say("launch_after_look_back")
+        return menu_reply(hi, turn, f"{greet}{looked_back} {after}")
     streak = progress.current_streak(snap, turn.today)
     if streak >= 2:
-        return menu_reply(hi, turn, turn.voice.say("launch_return_streak", streak=streak))
-    return menu_reply(hi, turn, turn.voice.say("launch_return"))
+        return menu_reply(hi, turn, greet + turn.voice.say("launch_return_streak", streak=streak))
+    return menu_reply(hi, turn, greet + turn.voice.say("launch_return"))
 
 
 def help_(hi: HandlerInput, turn: Turn) -> Response:
