@@ -417,9 +417,10 @@ def test_one_gentle_mention_a_week_on_a_second_day_never_after_care(
         ("12:00", "morning", "00:00"),
         ("03:00", None, "15:00"),  # a bare "three": the afternoon
         ("07:00", None, "07:00"),
-        ("EV", None, "19:00"),
-        ("NI", None, "21:00"),
-        (None, "morning", "08:00"),
+        ("EV", None, None),  # a part of the day alone is asked about, never guessed
+        ("NI", None, None),
+        (None, "morning", None),
+        ("08:00", "EV", "20:00"),  # AMAZON.TIME's own part code in the part slot
         ("nonsense", None, None),
         (None, None, None),
     ],
@@ -435,6 +436,15 @@ def test_plan(value: str | None, part: str | None, want: str | None) -> None:
 )
 def test_moving_keeps_to_the_nearer_half_of_the_day(value: str, near: str, want: str) -> None:
     planned = rm.plan(value, None, rm.Planned.parse(near))
+    assert planned is not None and planned.slot == want
+
+
+@pytest.mark.parametrize(
+    ("value", "now", "want"),
+    [("09:00", "18:30", "21:00"), ("08:00", "09:00", "20:00"), ("07:00", "06:00", "07:00")],
+)
+def test_a_bare_hour_is_the_reading_that_comes_round_next(value: str, now: str, want: str) -> None:
+    planned = rm.plan(value, None, now=rm.Planned.parse(now))
     assert planned is not None and planned.slot == want
 
 

@@ -214,6 +214,14 @@ SPEECH_KEYS: dict[str, Key] = {
     # Asking for the time (the session waits for it); said back with the recurrence and
     # a question before anything is set; {time} is said by the [clock] words.
     "reminder_ask_time": _k(),
+    # A part of the day was said without a time: {part} is its name ("evening").
+    "reminder_ask_time_in": _k("part", "part"),
+    # Words the set-up questions could not read: nothing set, the time asked afresh.
+    "reminder_not_heard": _k(),
+    # Moving the reminder to the time it already has.
+    "reminder_same": _k("time", "time"),
+    # "When is our reminder" after they stopped one or said no: no pitch.
+    "reminder_status_declined": _k(),
     "reprompt_reminder_time": _k(),
     "reminder_confirm": _k("time", "time"),
     "reminder_move_confirm": _k("time was", "time was"),

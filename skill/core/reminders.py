@@ -10,10 +10,10 @@ Decisions written down here:
   second.
 * The time comes from AMAZON.TIME ("20:00", or a part of the day: "EV") and the
   optional ``part`` slot ("every *evening* at eight"). "Eight" with "evening" or "night"
-  is 20:00; a bare hour from one to six is taken as the afternoon or evening (nobody
-  asks a wellbeing skill for a nudge at 3 a.m.); a part of the day alone is its usual
-  hour (:data:`PART_HOURS`). The time is always said back, with the recurrence, and set
-  only after a yes: Amazon's guidance is informed consent for every reminder.
+  is 20:00; a bare hour is the reading nearer the reminder being moved, or the one that
+  comes round next; a part of the day alone ("remind us in the evening") is asked about,
+  never guessed. The time is always said back, with the recurrence, and set only after
+  a yes: Amazon's guidance is informed consent for every reminder.
 * The reminder repeats daily by an RRULE in the device's time zone, starting at its next
   occurrence; its text is the content's ``reminder_text`` (plain words, the locale's).
 """
@@ -41,8 +41,8 @@ from ask_sdk_model.services.reminder_management import (
 
 SCOPE = "alexa::alerts:reminders:skill:readwrite"
 
-# A part of the day alone ("remind us in the evening"): the hour it means.
-PART_HOURS = {"MO": 8, "AF": 14, "EV": 19, "NI": 21}
+# AMAZON.TIME's parts of the day: morning, afternoon, evening, night.
+PARTS = frozenset({"MO", "AF", "EV", "NI"})
 
 # The ``part`` slot's canonical ids (the DayPart type) as AMAZON.TIME's part codes.
 PART_IDS = {"morning": "MO", "afternoon": "AF", "evening": "EV", "night": "NI"}
@@ -95,20 +95,34 @@ class Planned:
         return cls(int(found.group(1)), int(found.group(2))) if found else None
 
 
-def plan(
-    time_value: str | None, part_id: str | None, near: Planned | None = None
-) -> Planned | None:
-    """The daily time a household asked for, from AMAZON.TIME and the part-of-day slot;
-    None when neither names a time. Moving a reminder (``near``: the time it has now),
-    a bare hour keeps to the nearer reading: "move it to eight" from 9 p.m. is 8 p.m."""
+def part_of(time_value: str | None, part_id: str | None) -> str | None:
+    """The part of the day named ("EV"), by the part slot or by AMAZON.TIME alone."""
     part = PART_IDS.get(part_id or "")
     value = (time_value or "").strip().upper()
-    if value in PART_HOURS:
+    return part or (value if value in PARTS else None)
+
+
+def plan(
+    time_value: str | None,
+    part_id: str | None,
+    near: Planned | None = None,
+    *,
+    now: Planned | None = None,
+) -> Planned | None:
+    """The daily time a household asked for, from AMAZON.TIME and the part-of-day slot
+    (a slot id, "evening", or AMAZON.TIME's own code, "EV"); None when no clock time was
+    said: a part of the day alone is asked about ("what time in the evening?"), never
+    guessed. A bare hour from one to eleven is read as the nearer of its two readings to
+    the reminder it moves (``near``: "move it to eight" from 9 p.m. is 8 p.m.), or else as
+    the one that comes round next after ``now`` (at 6:30 p.m., "nine" is 9 p.m.)."""
+    part = PART_IDS.get(part_id or "") or (part_id if part_id in PARTS else None)
+    value = (time_value or "").strip().upper()
+    if value in PARTS:
         part = part or value
         value = ""
     exact = Planned.parse(value)
     if exact is None:
-        return Planned(PART_HOURS[part], 0) if part else None
+        return None
     hour = exact.hour
     if part in LATE_PARTS and hour < 12:
         hour += 12
@@ -116,9 +130,16 @@ def plan(
         hour = 0
     elif part is None and near is not None and 1 <= hour < 12:
         hour = min((hour, hour + 12), key=lambda h: _apart(h * 60 + exact.minute, near))
+    elif part is None and now is not None and 1 <= hour < 12:
+        hour = min((hour, hour + 12), key=lambda h: _ahead(h * 60 + exact.minute, now))
     elif part is None and 1 <= hour < EARLIEST_BARE_HOUR:
         hour += 12
     return Planned(hour, exact.minute)
+
+
+def _ahead(minutes: int, now: Planned) -> int:
+    """Minutes from ``now`` until a time of day comes round."""
+    return (minutes - (now.hour * 60 + now.minute)) % (24 * 60)
 
 
 def _apart(minutes: int, other: Planned) -> int:

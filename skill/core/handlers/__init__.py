@@ -81,6 +81,7 @@ from skill.core.handlers.reminders import (
     permission_answer,
     reminder_dropped,
     reminder_no,
+    reminder_not_heard,
     reminder_status,
     reminder_yes,
     set_reminder,
@@ -190,12 +191,18 @@ ROUTES: list[Route] = [
         "reminder_plain_yes",
         reminder_yes,
         states=("reminder_confirm",),
-        intents=("AMAZON.YesIntent",),
+        intents=YES_AGAIN,
     ),
     route(
         "reminder_plain_no", reminder_no, states=("reminder_confirm",), intents=("AMAZON.NoIntent",)
     ),
     route("reminder_dropped", reminder_dropped, states=ASKING, intents=NO_STOP),
+    route(
+        "reminder_not_heard",
+        reminder_not_heard,
+        states=ASKING,
+        intents=("ListenIntent", "AMAZON.FallbackIntent"),
+    ),
     route("reminder_permission", permission_answer, types=("Connections.Response",)),
     route("breathe_continue", breathe_continue, states=BREATHING, intents=YES_AGAIN),
     route("breathe_decline", breathe_decline, states=BREATHING, intents=("AMAZON.NoIntent",)),

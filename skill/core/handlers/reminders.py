@@ -22,7 +22,9 @@ Errors of the reminders API each get their own kind words (:class:`AlexaApiError
 Never nag (:func:`with_offer`): the reminder is mentioned only when the household asks,
 or once in a local week at the end of a saved gratitude or win, on a second day of
 practice in that week, never in a session that heard a crisis, support or weariness
-answer, and never when a reminder is set.
+answer, never when a reminder is set, and never again once the household stopped one
+or said no to the permission. "Stop reminding us" stops at once, without a question:
+stopping must be the easiest thing to say.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ from skill.core import progress
 from skill.core import reminders as rm
 from skill.core.handlers.base import log, reply, slot_id, slot_value, state
 from skill.core.ssml import to_plain
-from skill.core.turn import Turn
+from skill.core.turn import Turn, utc_stamp
 from skill.store.base import Change, Snapshot
 
 INTENT = "SetReminderIntent"
@@ -61,9 +63,24 @@ def is_denied(hi: HandlerInput, _turn: Turn) -> bool:
     return confirmation(hi) == "DENIED"
 
 
+def part_said(hi: HandlerInput, turn: Turn) -> str | None:
+    """The part of the day in this request, or the one the time question was about
+    ("what time in the evening?" answered "eight")."""
+    part = rm.part_of(slot_value(hi, "time"), slot_id(hi, "part") or slot_value(hi, "part"))
+    if part is None and state(turn) == "reminder_time":
+        pending = turn.session.get("pending_part")
+        part = pending if isinstance(pending, str) and pending in rm.PARTS else None
+    return part
+
+
+def local_now(turn: Turn) -> rm.Planned:
+    local = turn.now.astimezone(turn.zone)
+    return rm.Planned(local.hour, local.minute)
+
+
 def asked_time(hi: HandlerInput, turn: Turn) -> rm.Planned | None:
     """The time in this request, or the one the question before was about."""
-    planned = rm.plan(slot_value(hi, "time"), slot_id(hi, "part") or slot_value(hi, "part"))
+    planned = rm.plan(slot_value(hi, "time"), part_said(hi, turn), now=local_now(turn))
     if planned is None:
         pending = turn.session.get("pending")
         planned = rm.Planned.parse(pending if isinstance(pending, str) else None)
@@ -82,6 +99,13 @@ def reminder_change(snap: Snapshot, token: str | None, daily: rm.Planned | None)
     return Change(set={"reminder.token": token, "reminder.time": daily.slot})
 
 
+def declined_change(snap: Snapshot, stamp: str) -> Change:
+    """The household stopped a reminder or refused the permission: the skill never
+    mentions reminders again unless asked (``reminder.declined``, when it happened)."""
+    change = reminder_change(snap, None, None)
+    return Change(remove=change.remove, set={"reminder.declined": stamp})
+
+
 def offered_change(snap: Snapshot, week: str) -> Change:
     return Change(
         set={"reminder.offered": week}, expect={"reminder.offered": snap.str("reminder.offered")}
@@ -92,18 +116,16 @@ def offered_change(snap: Snapshot, week: str) -> Change:
 def set_reminder(hi: HandlerInput, turn: Turn) -> Response:
     """ "Remind us every evening at eight" / "move our reminder to nine": say it back
     and ask; with no time, ask for one."""
-    was = rm.Planned.parse(turn.read().str("reminder.time"))
-    daily = rm.plan(slot_value(hi, "time"), slot_id(hi, "part") or slot_value(hi, "part"), was)
+    snap = turn.read()
+    was = rm.Planned.parse(snap.str("reminder.time"))
+    part = part_said(hi, turn)
+    daily = rm.plan(slot_value(hi, "time"), part, was, now=local_now(turn))
     if daily is None:
+        return ask_time(hi, turn, part)
+    turn.session.pop("pending_part", None)
+    if was == daily and snap.str("reminder.token"):
         turn.session.pop("pending", None)
-        return reply(
-            hi,
-            turn,
-            turn.voice.say("reminder_ask_time"),
-            reprompt=turn.voice.say("reprompt_reminder_time"),
-            elicit=(INTENT, "time"),
-            next_state="reminder_time",
-        )
+        return reply(hi, turn, turn.voice.say("reminder_same", time=said(turn, daily)))
     turn.session["pending"] = daily.slot
     if was is not None and was != daily:
         speech = turn.voice.say(
@@ -125,6 +147,32 @@ def set_reminder(hi: HandlerInput, turn: Turn) -> Response:
     )
     hi.response_builder.add_directive(ConfirmIntentDirective(updated_intent=updated))
     return out
+
+
+def ask_time(hi: HandlerInput, turn: Turn, part: str | None, key: str | None = None) -> Response:
+    """Ask what time; a part of the day already said is kept for the answer."""
+    turn.session.pop("pending", None)
+    if part is not None:
+        turn.session["pending_part"] = part
+        names = turn.content.clock.get("part_names", {})
+        speech = turn.voice.say(key or "reminder_ask_time_in", part=str(names.get(part, "")))
+    else:
+        turn.session.pop("pending_part", None)
+        speech = turn.voice.say(key or "reminder_ask_time")
+    return reply(
+        hi,
+        turn,
+        speech,
+        reprompt=turn.voice.say("reprompt_reminder_time"),
+        elicit=(INTENT, "time"),
+        next_state="reminder_time",
+    )
+
+
+def reminder_not_heard(hi: HandlerInput, turn: Turn) -> Response:
+    """Words the set-up questions could not read ("actually no, make it nine"): nothing
+    is set, and the time is asked for afresh, so a later "yes" confirms nothing stale."""
+    return ask_time(hi, turn, None, "reminder_not_heard")
 
 
 def reminder_yes(hi: HandlerInput, turn: Turn) -> Response:
@@ -187,6 +235,7 @@ def permission_answer(hi: HandlerInput, turn: Turn) -> Response:
     if status == "ACCEPTED" and daily is not None:
         return put_reminder(hi, turn, daily)
     if status == "DENIED":
+        turn.update(lambda s: declined_change(s, utc_stamp(turn.now)))
         return reply(hi, turn, turn.voice.say("reminder_permission_denied"))
     thrown = str(payload.get("isCardThrown") or "").lower() == "true"
     if not thrown:
@@ -239,9 +288,13 @@ def api_trouble(hi: HandlerInput, turn: Turn, exc: rm.AlexaApiError) -> Response
 
 def reminder_status(hi: HandlerInput, turn: Turn) -> Response:
     """ "When is our reminder"."""
-    daily = rm.Planned.parse(turn.read().str("reminder.time"))
-    if daily is None:
-        return reply(hi, turn, turn.voice.say("reminder_status_none"))
+    snap = turn.read()
+    daily = rm.Planned.parse(snap.str("reminder.time"))
+    if daily is None:  # no pitch to a household that stopped one or said no
+        key = (
+            "reminder_status_declined" if snap.str("reminder.declined") else "reminder_status_none"
+        )
+        return reply(hi, turn, turn.voice.say(key))
     return reply(hi, turn, turn.voice.say("reminder_status", time=said(turn, daily)))
 
 
@@ -262,7 +315,7 @@ def stop_reminder(hi: HandlerInput, turn: Turn) -> Response:
             return reply(hi, turn, turn.voice.say("reminder_unavailable"))
         if exc.kind != "gone":
             key = "reminder_stop_in_app"
-    turn.update(lambda s: reminder_change(s, None, None), snap)
+    turn.update(lambda s: declined_change(s, utc_stamp(turn.now)), snap)
     return reply(hi, turn, turn.voice.say(key))
 
 
@@ -281,6 +334,8 @@ def with_offer(turn: Turn, speech: str) -> str:
     if snap is None or turn.session.get("cared") is True or state(turn) in ASKING:
         return speech
     if turn.verdict.crisis or turn.verdict.support or snap.str("reminder.time"):
+        return speech
+    if snap.str("reminder.declined"):  # they stopped one, or said no: never again
         return speech
     week = progress.week_key(turn.today)
     if snap.str("reminder.offered") == week:

@@ -171,7 +171,8 @@ _TIME_PERIODS: dict[str, str] = W.strings("time_periods")
 
 def parse_time(words: Sequence[str]) -> str | None:
     """Time words to Alexa's AMAZON.TIME value: "seven pm" -> "19:00", "seven thirty" ->
-    "07:30", "half past six in the evening" -> "18:30", "noon" -> "12:00",
+    "07:30", "half past six in the evening" -> "18:30", "half seven" -> "07:30",
+    "noon" -> "12:00",
     "evening" -> "EV". None if not a time."""
     ws = [w for w in words if w not in _TIME_NOISE]
     if len(ws) == 1 and ws[0] in _TIME_PERIODS:
@@ -201,7 +202,12 @@ def parse_time(words: Sequence[str]) -> str | None:
         ws = ws[1:]
     hour: int | None = None
     minute = 0
-    if len(ws) >= 3 and (ws[1] in _PAST or ws[1] in _TO):
+    if len(ws) == 2 and ws[0] in _HALF:  # British "half seven": half past seven
+        h = parse_number(ws[1:])
+        if h is None or not 1 <= h <= 12:
+            return None
+        hour, minute = h, 30
+    elif len(ws) >= 3 and (ws[1] in _PAST or ws[1] in _TO):
         off = 30 if ws[0] in _HALF else 15 if ws[0] in _QUARTER else None
         rest = ws[2:]
         if off is None:
