@@ -44,8 +44,24 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix skill tests bench
 	$(BIN)/ruff format skill tests bench
 
+## make apl: Amazon's APL validator (npm apl-suggester, pinned by tests/apl/package-lock.json)
+## in build/apl, for the Echo Show documents' tests; installs nodejs and npm when missing
+APL_CHECKER := build/apl/node_modules/apl-suggester/package.json
+.PHONY: apl
+apl: $(APL_CHECKER)
+
+$(APL_CHECKER): tests/apl/package.json tests/apl/package-lock.json
+	@command -v npm >/dev/null 2>&1 || { \
+	  echo "make: installing nodejs and npm (apt-get) for the APL validator"; \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq nodejs npm; \
+	  else sudo apt-get update -qq && sudo apt-get install -y -qq nodejs npm; fi; }
+	mkdir -p build/apl
+	cp tests/apl/package.json tests/apl/package-lock.json build/apl/
+	cd build/apl && npm ci --silent --no-audit --no-fund
+	touch $@
+
 ## make test: lint, then the whole test suite (warnings are errors)
-test: lint
+test: lint $(APL_CHECKER)
 	$(BIN)/pytest -q
 
 ## make bench: the served skill (gunicorn, verification on) against a bare ask-sdk-core skill,

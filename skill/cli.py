@@ -98,12 +98,24 @@ def _print_turn(result: Any, out: Any) -> None:
     elif result.card:
         print(f"  [card: {result.card.get('title')}: {result.card.get('content')}]", file=out)
     for directive in result.directives:
+        if directive.get("type") == "Alexa.Presentation.APL.RenderDocument":
+            print(f"  [screen: the {directive.get('token')} document]", file=out)
+        elif directive.get("type") == "Alexa.Presentation.APL.ExecuteCommands":
+            print(f"  [screen: its animation ({_phases(directive)})]", file=out)
         if directive.get("type") == "Connections.SendRequest":
             scope = (directive.get("payload") or {}).get("permissionScope")
             print(f"  (Alexa asks the household to allow {scope}: answer yes or no)", file=out)
     asks = any(d.get("type") == "Connections.SendRequest" for d in result.directives)
     if not asks and result.end_session is not False and result.request.get("session") is not None:
         print("  (session ended)", file=out)
+
+
+def _phases(directive: dict[str, Any]) -> str:
+    """ "4 phases, 6 times" from an ExecuteCommands directive's animation."""
+    commands = directive.get("commands") or [{}]
+    steps = commands[0].get("commands") or []
+    times = int(commands[0].get("repeatCount") or 0) + 1
+    return f"{len(steps)} phases, {times} times"
 
 
 def _slots_text(slots: dict[str, str | None]) -> str:

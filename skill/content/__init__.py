@@ -229,6 +229,24 @@ class Content:
         rest = [w for w in padded.split() if w not in self.non_answers]
         return len(rest) >= self.statement_min_words
 
+    def without_offer_lead(self, text: str, intent: str) -> str:
+        """A statement told in one go with the offer's name in front ("erm. win. we went
+        for a walk"), without it ("we went for a walk"): the words that are the entry.
+        The text as it was when nothing but fillers and the name lead it, or when
+        fewer than ``statement_min_words`` words would be left."""
+        words = text.split()
+        at = 0
+        while at < len(words) and plain_words(words[at]) in self.fillers:
+            at += 1
+        for phrase, wanted in self.offers:
+            size = len(phrase.split())
+            if wanted == intent and plain_words(" ".join(words[at : at + size])) == phrase:
+                rest = words[at + size :]
+                if len(rest) >= self.statement_min_words:
+                    return " ".join(rest).lstrip(".,;:!?- ")
+                break
+        return text
+
     def tells_win(self, text: str) -> bool:
         """A win told in one go: more than an offer ("we got the whole family to the
         beach, that's a win"), or a statement in win words of its own ("we got through

@@ -134,6 +134,15 @@ def spoken_seconds(ssml_text: str) -> float:
 
 def round_ssml(voice: Voice, breathing: Breathing, plan: Plan) -> tuple[str, Plan]:
     """The SSML for the next round, and the plan after it."""
+    body, after, _cues, _cycles = round_parts(voice, breathing, plan)
+    return body, after
+
+
+def round_parts(
+    voice: Voice, breathing: Breathing, plan: Plan
+) -> tuple[str, Plan, dict[str, str], int]:
+    """The next round: its SSML, the plan after it, the cue spoken for each phase (the
+    screen shows the same words) and how many cycles it holds."""
     pattern = breathing.patterns[plan.pattern]
     cycles = cycles_this_round(breathing, plan)
     # One wording per cue for the whole round: a steady rhythm is easier to follow.
@@ -144,7 +153,7 @@ def round_ssml(voice: Voice, breathing: Breathing, plan: Plan) -> tuple[str, Pla
             cue = cues[phase]
             pause = max(0.5, seconds - spoken_seconds(cue))
             parts.append(cue + breaks(pause))
-    return " ".join(parts), Plan(plan.pattern, plan.total, plan.done + cycles)
+    return " ".join(parts), Plan(plan.pattern, plan.total, plan.done + cycles), cues, cycles
 
 
 def minutes_left(breathing: Breathing, plan: Plan) -> int:

@@ -271,6 +271,15 @@ def days_practised(snap: Snapshot, today: date, *, include_today: bool = True) -
     return len(practised)
 
 
+def practised_on(snap: Snapshot, day: date) -> bool:
+    """Anything was practised on the local ``day``."""
+    prefix = f"day.{day.isoformat()}."
+    return any(
+        name.startswith(prefix) and isinstance(value, int) and value > 0
+        for name, value in snap.attrs.items()
+    )
+
+
 def look_back_due(snap: Snapshot, today: date) -> bool:
     """The first visit of a new local week, after a week with something to say."""
     told = snap.str("week.told")

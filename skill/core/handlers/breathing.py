@@ -6,7 +6,7 @@ from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model import Response
 
 from skill.core import breathing as br
-from skill.core import progress
+from skill.core import display, progress
 from skill.core.handlers.base import (
     amount,
     menu_reply,
@@ -16,7 +16,7 @@ from skill.core.handlers.base import (
     state,
     yes_no_unexpected,
 )
-from skill.core.ssml import Markup, breaks, escape, spoken_list
+from skill.core.ssml import Markup, breaks, escape, spoken_list, to_plain
 from skill.core.turn import Turn
 
 
@@ -102,8 +102,14 @@ def start_breathing_for(
 
 def breathe_round(hi: HandlerInput, turn: Turn, plan: br.Plan, lead: str) -> Response:
     breathing = turn.content.breathing
-    body, after = br.round_ssml(turn.voice, breathing, plan)
+    body, after, cues, cycles = br.round_parts(turn.voice, breathing, plan)
     speech = f"{lead} {body}".strip()
+    if display.supports_apl(hi.request_envelope):  # an Echo Show: the circle breathes too
+        pattern = breathing.patterns[plan.pattern]
+        shown = {phase: to_plain(cue) for phase, cue in cues.items()}
+        for directive in display.breathing_directives(pattern, shown, cycles):
+            hi.response_builder.add_directive(directive)
+        turn.record["screen"] = display.BREATHING_TOKEN
     if after.done >= after.total:
         turn.session.pop("breath", None)
         return reply(hi, turn, f"{speech} {turn.voice.say('breathe_done')}")

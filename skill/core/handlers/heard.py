@@ -134,7 +134,8 @@ def heard_text(hi: HandlerInput, turn: Turn, said: str) -> Response | None:
     if wanted is None and pattern is not None:
         wanted = "BreatheIntent"
     if current in (None, "menu") and content.tells_win(said):
-        return celebrate(hi, turn, said)  # a win told in one go, in words of its own
+        # a win told in one go, in words of its own ("erm. win. we went for a walk")
+        return celebrate(hi, turn, content.without_offer_lead(said, "CelebrateWinIntent"))
     if wanted is not None:
         return go_to(hi, turn, wanted, said)
     if current in (None, "menu"):

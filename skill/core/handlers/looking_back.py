@@ -9,7 +9,7 @@ from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model import Response
 
 from skill.content import Prompt, plain_words
-from skill.core import progress
+from skill.core import display, progress
 from skill.core.echo import echo, words_of
 from skill.core.handlers.base import (
     MORE_PROMPTS,
@@ -24,7 +24,7 @@ from skill.core.handlers.base import (
     stay_open,
 )
 from skill.core.handlers.capture import CAPTURES
-from skill.core.ssml import Markup, clip_text, escape, spoken_list
+from skill.core.ssml import Markup, clip_text, escape, spoken_list, to_plain
 from skill.core.turn import Turn
 from skill.store.base import Change, Conflict, Entry, Snapshot
 
@@ -155,7 +155,13 @@ def say_prompt(hi: HandlerInput, turn: Turn, key: str, prompt_id: str) -> Respon
 
 def say_reflection(hi: HandlerInput, turn: Turn, key: str, prompt: Prompt) -> Response:
     speech = turn.voice.say(key, prompt=Markup(prompt.text))
-    return reply(hi, turn, speech, card=(turn.voice.say("card_reflection_title"), prompt.text))
+    title = turn.voice.say("card_reflection_title")
+    if display.supports_apl(hi.request_envelope):  # an Echo Show: the prompt, to read
+        hi.response_builder.add_directive(
+            display.reflection_directive(to_plain(title), to_plain(prompt.text))
+        )
+        turn.record["screen"] = display.REFLECTION_TOKEN
+    return reply(hi, turn, speech, card=(title, prompt.text))
 
 
 def progress_(hi: HandlerInput, turn: Turn, *, week_first: bool = False) -> Response:

@@ -64,7 +64,11 @@ def launch_look_back(turn: Turn, snap: Snapshot) -> str | None:
 def how_was_our_week(hi: HandlerInput, turn: Turn) -> Response:
     """ "How was our week": the look back at the last seven days, today included; the
     progress answer (which names the week too) when there is nothing in them."""
-    said = look_back(turn, turn.read(), include_today=True)
+    snap = turn.read()
+    # Today counts once something was practised today; before that, the same seven days
+    # as the launch's look back, so the two never disagree in one evening.
+    today_done = progress.practised_on(snap, turn.today)
+    said = look_back(turn, snap, include_today=today_done)
     if said is None:
         return progress_(hi, turn, week_first=True)
     return reply(hi, turn, said)
