@@ -121,6 +121,7 @@ def test_a_screen_breathes_with_the_voice(skill: Skill, clock: Clock, tmp_path: 
     assert {RENDER, EXECUTE} <= set(sent)
     assert sent[RENDER]["token"] == sent[EXECUTE]["token"] == "breathing"
     [sequence] = sent[EXECUTE]["commands"]
+    assert sequence["delay"] >= 5000  # the circle waits for the introduction to be said
     box = load("en-US").breathing.patterns["box"]
     assert [s["commands"][1]["duration"] for s in sequence["commands"]] == [4000] * 4
     cycles = result.breath["seconds"] // 16 if result.breath else None
@@ -129,6 +130,8 @@ def test_a_screen_breathes_with_the_voice(skill: Skill, clock: Clock, tmp_path: 
     for word in words:  # the cue on screen is the cue in the speech
         assert word and word.lower() in result.speech.lower()
     assert sent[RENDER]["datasources"]["breath"]["title"].lower() == box.name
+    later = directives(convo.say("yes"))[EXECUTE]["commands"][0]
+    assert later["delay"] == 0  # the next round starts with its first cue
     # what was sent, exactly as serialised, is valid APL
     doc = {**sent[RENDER]["document"], "onMount": sent[EXECUTE]["commands"]}
     assert validate({"sent": doc}, tmp_path) == {"sent": []}

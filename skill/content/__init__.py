@@ -120,6 +120,8 @@ class Content:
     statement_min_words: int = 3
     win_words: tuple[str, ...] = ()
     corrections: tuple[str, ...] = ()  # longest first
+    bare_corrections: frozenset[str] = frozenset()  # one-word markers, only before a restart
+    restarts: frozenset[str] = frozenset()
     echo_endings: tuple[str, ...] = ()  # longest first
     ordinals: tuple[tuple[str, int], ...] = ()  # phrase -> position (-1: the last), longest first
     ordinal_tails: tuple[str, ...] = ()  # words after a position ("the second one please")
@@ -174,6 +176,9 @@ class Content:
             for start in range(len(plain) - size + 1):
                 if " ".join(plain[start : start + size]) == marker:
                     end = start + size
+                    bare = marker in self.bare_corrections
+                    if bare and (end >= len(plain) or plain[end] not in self.restarts):
+                        continue  # "we actually talked tonight": no correction
                     if cut is None or end > cut:
                         cut = end
         if cut is None:
@@ -656,6 +661,10 @@ def load(locale: str | None = DEFAULT_LOCALE) -> Content:
         corrections=tuple(
             sorted((plain_words(str(c)) for c in capture.get("corrections", [])), key=len)[::-1]
         ),
+        bare_corrections=frozenset(
+            plain_words(str(c)) for c in capture.get("bare_corrections", [])
+        ),
+        restarts=frozenset(plain_words(str(c)) for c in capture.get("restarts", [])),
         echo_endings=tuple(
             sorted(
                 (plain_words(str(c)) for c in capture.get("echo", {}).get("endings", [])),

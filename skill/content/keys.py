@@ -207,6 +207,8 @@ SPEECH_KEYS: dict[str, Key] = {
     "delete_kept": _k(),
     # --- who did what (a recognised voice) ------------------------------------------
     "launch_greet_person": _k("name", "name"),
+    "launch_return_person": _k("name", "name"),
+    "launch_return_streak_person": _k("name streak", "name streak"),
     "progress_person_week": _k("mine together", "mine together"),
     "recall_mine_none": _k(),
     "recall_mine_household": _k(),
@@ -214,8 +216,11 @@ SPEECH_KEYS: dict[str, Key] = {
     # Asking for the time (the session waits for it); said back with the recurrence and
     # a question before anything is set; {time} is said by the [clock] words.
     "reminder_ask_time": _k(),
-    # A part of the day was said without a time: {part} is its name ("evening").
+    # A part of the day was said without a time: {part} is how it is named ("in the
+    # evening", "at night": [clock] part_names).
     "reminder_ask_time_in": _k("part", "part"),
+    # "Yes" to the time question: which time, asked again kindly.
+    "reminder_which_time": _k(),
     # Words the set-up questions could not read: nothing set, the time asked afresh.
     "reminder_not_heard": _k(),
     # Moving the reminder to the time it already has.

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from skill.content import Breathing, plain_words
-from skill.core.ssml import Voice, breaks
+from skill.core.ssml import Voice, break_seconds, breaks
 
 SECONDS_PER_WORD = 0.4
 
@@ -125,6 +125,11 @@ def rounds_left(breathing: Breathing, plan: Plan) -> int:
 def cycles_this_round(breathing: Breathing, plan: Plan) -> int:
     """The remaining cycles spread evenly over the remaining rounds (6 and 5, not 5, 5, 1)."""
     return math.ceil((plan.total - plan.done) / rounds_left(breathing, plan))
+
+
+def speech_seconds(ssml_text: str) -> float:
+    """About how long the SSML takes to say: its words, and its breaks."""
+    return spoken_seconds(ssml_text) + break_seconds(ssml_text)
 
 
 def spoken_seconds(ssml_text: str) -> float:

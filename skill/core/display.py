@@ -8,8 +8,9 @@ round: for every phase of the pattern, in order and for exactly the phase's own
 seconds (the same data the voice's pauses come from, so the screen and the voice
 agree), the phase word is set to the cue being spoken and the circle is animated with
 ``AnimateItem`` on ``transform`` (scale) and ``opacity``: it grows as you breathe in,
-rests on a hold, and shrinks as you breathe out. The reflection prompt is shown as
-text. Documents declare APL 1.3, which every APL device since 2019 runs; a device that
+rests on a hold, and shrinks as you breathe out; it starts when the first cue is
+spoken (after the words before it, as long as they take to say). The reflection prompt
+is shown as text. Documents declare APL 1.3, which every APL device since 2019 runs; a device that
 reports an older runtime gets none.
 """
 
@@ -80,9 +81,12 @@ def supports_apl(envelope: RequestEnvelope) -> bool:
     return parts >= DOCUMENT_VERSION
 
 
-def breathing_commands(pattern: Pattern, cues: dict[str, str], cycles: int) -> list[dict[str, Any]]:
-    """The animation of ``cycles`` rounds of ``pattern``: each phase sets the phase word
-    to its cue and animates the circle for the phase's own seconds."""
+def breathing_commands(
+    pattern: Pattern, cues: dict[str, str], cycles: int, delay_ms: int = 0
+) -> list[dict[str, Any]]:
+    """The animation of ``cycles`` rounds of ``pattern``, starting after ``delay_ms``
+    (the words spoken before the first cue): each phase sets the phase word to its cue
+    and animates the circle for the phase's own seconds."""
     steps: list[dict[str, Any]] = []
     shape = REST
     for phase, seconds in pattern.phases:
@@ -115,11 +119,18 @@ def breathing_commands(pattern: Pattern, cues: dict[str, str], cycles: int) -> l
             }
         )
         shape = target
-    return [{"type": "Sequential", "repeatCount": max(0, cycles - 1), "commands": steps}]
+    return [
+        {
+            "type": "Sequential",
+            "delay": max(0, delay_ms),
+            "repeatCount": max(0, cycles - 1),
+            "commands": steps,
+        }
+    ]
 
 
 def breathing_directives(
-    pattern: Pattern, cues: dict[str, str], cycles: int
+    pattern: Pattern, cues: dict[str, str], cycles: int, delay_ms: int = 0
 ) -> list[RenderDocumentDirective | ExecuteCommandsDirective]:
     first = cues.get(pattern.phases[0][0], "") if pattern.phases else ""
     return [
@@ -133,7 +144,7 @@ def breathing_directives(
         # Commands as APL's own JSON (the serializer sends dicts as they are).
         ExecuteCommandsDirective(
             token=BREATHING_TOKEN,
-            commands=breathing_commands(pattern, cues, cycles),  # type: ignore[arg-type]
+            commands=breathing_commands(pattern, cues, cycles, delay_ms),  # type: ignore[arg-type]
         ),
     ]
 

@@ -45,6 +45,7 @@ _SESSION_TYPES: dict[str, type] = {
     "urgent": bool,
     "offered": list,
     "pending": str,  # a reminder's time said back, waiting for a yes
+    "pending_part": str,  # the part of the day said before its time was asked
     "cared": bool,  # the crisis, support or weariness answer was given in this session
 }
 

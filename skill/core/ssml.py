@@ -113,6 +113,13 @@ _TAG = re.compile(r"<[^>]+>")
 _NAME = re.compile(r'<alexa:name type="first" personId="([^"]*)"/>')
 
 
+def break_seconds(ssml: str) -> float:
+    """The seconds of silence the SSML's breaks hold."""
+    return sum(
+        float(m.group(1)) / (1000 if m.group(2) == "ms" else 1) for m in _BREAK.finditer(ssml)
+    )
+
+
 def person_name(person_id: str) -> Markup:
     """The SSML that makes Alexa say a recognised voice's first name."""
     return Markup(f'<alexa:name type="first" personId="{escape(person_id)}"/>')

@@ -68,7 +68,7 @@ EXPECT_KEYS = frozenset(
 )
 TURN_KEYS = frozenset({"say", "expect", "at", "advance", "person", "household", "new_session"})
 SCRIPT_KEYS = frozenset(
-    {"name", "locale", "household", "person", "now", "timezone", "setup", "turns"}
+    {"name", "locale", "household", "person", "now", "timezone", "device", "setup", "turns"}
 )
 
 
@@ -102,6 +102,7 @@ class Script:
     person: str | None = None
     now: datetime = DEFAULT_NOW
     timezone: str | None = None
+    screen: bool = False  # device: screen (an Echo Show: APL supported)
 
     @property
     def id(self) -> str:
@@ -232,6 +233,9 @@ def _scripts_of(raw: Any, path: Path, where: str) -> list[Script]:
     turns = tuple(_turn(t, f"{where} turn {i}", checked=True) for i, t in enumerate(turns_raw, 1))
     person = raw.get("person")
     timezone = raw.get("timezone")
+    device = raw.get("device", "voice")
+    if device not in ("voice", "screen"):
+        raise ScriptError(f"{where}: `device` is voice or screen, not {device!r}")
     return [
         Script(
             name=name,
@@ -243,6 +247,7 @@ def _scripts_of(raw: Any, path: Path, where: str) -> list[Script]:
             person=str(person) if person is not None else None,
             now=_time(raw["now"], f"{where}: now") if raw.get("now") is not None else DEFAULT_NOW,
             timezone=str(timezone) if timezone is not None else None,
+            screen=device == "screen",
         )
         for locale in locales
     ]
@@ -517,7 +522,12 @@ def run_script(script: Script, skill_factory: SkillFactory) -> list[TurnOutcome]
     clock = _Clock(script.now)
     skill = skill_factory(clock, script.timezone)
     store = skill.services.store
-    device = Device(household=script.household, locale=script.locale, person=script.person)
+    device = Device(
+        household=script.household,
+        locale=script.locale,
+        person=script.person,
+        screen=script.screen,
+    )
     convo = Conversation(skill, device, clock)
 
     def household() -> str:

@@ -83,6 +83,7 @@ from skill.core.handlers.reminders import (
     reminder_no,
     reminder_not_heard,
     reminder_status,
+    reminder_time_again,
     reminder_yes,
     set_reminder,
     stop_reminder,
@@ -197,6 +198,8 @@ ROUTES: list[Route] = [
         "reminder_plain_no", reminder_no, states=("reminder_confirm",), intents=("AMAZON.NoIntent",)
     ),
     route("reminder_dropped", reminder_dropped, states=ASKING, intents=NO_STOP),
+    # "Yes" when the time was asked for: the question again, gently (it was asked).
+    route("reminder_time_yes", reminder_time_again, states=("reminder_time",), intents=YES_AGAIN),
     route(
         "reminder_not_heard",
         reminder_not_heard,

@@ -107,7 +107,8 @@ def breathe_round(hi: HandlerInput, turn: Turn, plan: br.Plan, lead: str) -> Res
     if display.supports_apl(hi.request_envelope):  # an Echo Show: the circle breathes too
         pattern = breathing.patterns[plan.pattern]
         shown = {phase: to_plain(cue) for phase, cue in cues.items()}
-        for directive in display.breathing_directives(pattern, shown, cycles):
+        delay = round(br.speech_seconds(lead) * 1000) if lead else 0
+        for directive in display.breathing_directives(pattern, shown, cycles, delay):
             hi.response_builder.add_directive(directive)
         turn.record["screen"] = display.BREATHING_TOKEN
     if after.done >= after.total:

@@ -150,15 +150,16 @@ def set_reminder(hi: HandlerInput, turn: Turn) -> Response:
 
 
 def ask_time(hi: HandlerInput, turn: Turn, part: str | None, key: str | None = None) -> Response:
-    """Ask what time; a part of the day already said is kept for the answer."""
+    """Ask what time (``key``, or the question naming the part of the day already
+    said); that part is kept for the answer."""
     turn.session.pop("pending", None)
-    if part is not None:
-        turn.session["pending_part"] = part
-        names = turn.content.clock.get("part_names", {})
-        speech = turn.voice.say(key or "reminder_ask_time_in", part=str(names.get(part, "")))
-    else:
+    if part is None:
         turn.session.pop("pending_part", None)
         speech = turn.voice.say(key or "reminder_ask_time")
+    else:
+        turn.session["pending_part"] = part
+        named = str(turn.content.clock.get("part_names", {}).get(part, ""))
+        speech = turn.voice.say(key) if key else turn.voice.say("reminder_ask_time_in", part=named)
     return reply(
         hi,
         turn,
@@ -173,6 +174,12 @@ def reminder_not_heard(hi: HandlerInput, turn: Turn) -> Response:
     """Words the set-up questions could not read ("actually no, make it nine"): nothing
     is set, and the time is asked for afresh, so a later "yes" confirms nothing stale."""
     return ask_time(hi, turn, None, "reminder_not_heard")
+
+
+def reminder_time_again(hi: HandlerInput, turn: Turn) -> Response:
+    """ "Yes" to "what time would suit you?": the question again, the part of the day
+    already said kept."""
+    return ask_time(hi, turn, part_said(hi, turn), "reminder_which_time")
 
 
 def reminder_yes(hi: HandlerInput, turn: Turn) -> Response:

@@ -51,17 +51,21 @@ def launch(hi: HandlerInput, turn: Turn) -> Response:
         turn.update(lambda s: progress.first_visit_change(s, utc_stamp(turn.now), turn.today), snap)
         return menu_reply(hi, turn, turn.voice.say("launch_first"))
     # A recognised voice is greeted by name (Alexa says it; the skill never knows it).
-    greet = ""
-    if turn.person_id:
-        greet = turn.voice.say("launch_greet_person", name=person_name(turn.person_id)) + " "
+    name = person_name(turn.person_id) if turn.person_id else None
     looked_back = launch_look_back(turn, snap)  # the first visit of a new local week
     if looked_back is not None:
+        greet = turn.voice.say("launch_greet_person", name=name) + " " if name else ""
         after = turn.voice.say("launch_after_look_back")
         return menu_reply(hi, turn, f"{greet}{looked_back} {after}")
     streak = progress.current_streak(snap, turn.today)
     if streak >= 2:
-        return menu_reply(hi, turn, greet + turn.voice.say("launch_return_streak", streak=streak))
-    return menu_reply(hi, turn, greet + turn.voice.say("launch_return"))
+        if name:
+            key = "launch_return_streak_person"
+            return menu_reply(hi, turn, turn.voice.say(key, name=name, streak=streak))
+        return menu_reply(hi, turn, turn.voice.say("launch_return_streak", streak=streak))
+    if name:
+        return menu_reply(hi, turn, turn.voice.say("launch_return_person", name=name))
+    return menu_reply(hi, turn, turn.voice.say("launch_return"))
 
 
 def help_(hi: HandlerInput, turn: Turn) -> Response:

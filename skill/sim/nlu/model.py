@@ -23,6 +23,7 @@ from skill.sim.nlu.text import (
     _INS_FILLER,
     _INS_OTHER,
     _NEGATIONS,
+    _RESTARTS,
     _SOFT_CLASS,
     _SOFT_GAIN,
     _STOPWORDS,
@@ -289,6 +290,14 @@ class Nlu:
             return self._fallback([])
         if elicit is not None:
             parse = self._resolve_elicited(tokens, elicit)
+            # "um, half five", "actually no, make it six": an answer after a false
+            # start, as Alexa hears it once the start is dropped.
+            start = 0
+            while parse is None and start < len(tokens.words) - 1:
+                if tokens.words[start] not in _FILLERS and tokens.words[start] not in _RESTARTS:
+                    break
+                start += 1
+                parse = self._resolve_elicited(_tokens(" ".join(tokens.words[start:])), elicit)
             if parse is not None:
                 return parse
         ranked = self._rank(tokens, self._compiled)

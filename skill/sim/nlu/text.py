@@ -41,6 +41,9 @@ _SOFT_GAIN = 0.75
 
 #: Words people add around a request; an extra one of these costs little.
 _FILLERS = W.set("fillers")
+# Words that start again before an elicited answer ("no, wait, six"): dropped, with the
+# fillers, when the answer alone does not match the slot.
+_RESTARTS = W.set("restarts")
 
 
 #: Words said around a built-in request ("hang on a sec", "no thanks mate", "stop it
