@@ -150,6 +150,17 @@ class TimeoutApiClient(ApiClient):
             return ApiClientResponse(headers=[], status_code=exc.code, body=body)
 
 
+def service_clients(client: ApiClient, token: str, endpoint: str) -> ServiceClientFactory:
+    """ask-sdk-model's service clients for one request: its API endpoint and token."""
+    config = ApiConfiguration(
+        serializer=DefaultSerializer(),
+        api_client=client,
+        authorization_value=token,
+        api_endpoint=endpoint,
+    )
+    return ServiceClientFactory(api_configuration=config)
+
+
 class AlexaZoneLookup:
     """The device's time zone from the Alexa settings API (ask-sdk-core's UPS client).
 
@@ -174,13 +185,7 @@ class AlexaZoneLookup:
                 return hit[1]
         zone: object = None
         try:
-            config = ApiConfiguration(
-                serializer=DefaultSerializer(),
-                api_client=self._client,
-                authorization_value=token,
-                api_endpoint=system.api_endpoint,
-            )
-            ups = ServiceClientFactory(api_configuration=config).get_ups_service()
+            ups = service_clients(self._client, token, system.api_endpoint).get_ups_service()
             zone = ups.get_system_time_zone(device)
         except Exception as exc:
             log.info("settings API time zone unavailable: %s", type(exc).__name__)
@@ -230,13 +235,8 @@ class AlexaApiServices:
         token = system.api_access_token if system else None
         if not (system and token and system.api_endpoint):
             raise AlexaApiError(0, "the request has no Alexa API endpoint or token")
-        config = ApiConfiguration(
-            serializer=DefaultSerializer(),
-            api_client=self._reminders_client,
-            authorization_value=token,
-            api_endpoint=system.api_endpoint,
-        )
-        client = ServiceClientFactory(api_configuration=config).get_reminder_management_service()
+        factory = service_clients(self._reminders_client, token, system.api_endpoint)
+        client = factory.get_reminder_management_service()
         try:
             return call(client)
         except ServiceException as exc:
