@@ -379,31 +379,32 @@ def test_skill_enabled_records_nothing_and_disabled_erases_the_token(
 def test_one_gentle_mention_a_week_on_a_second_day_never_after_care(
     served: Skill, api: FakeAlexaApi, clock: Clock, store: SqliteStore
 ) -> None:
-    first = talk(served, api, clock).say(
-        "ask resilient together to celebrate that we went for a walk"
-    )
-    assert "reminder_offer" not in keys(first)  # the first day: no mention
+    def win(words: str) -> tuple[str, ...]:
+        return keys(
+            talk(served, api, clock).say(f"ask resilient together to celebrate that {words}")
+        )
+
+    assert "reminder_offer" not in win("we went for a walk")  # the first day: no mention
     clock.advance(days=1)
+    assert "reminder_offer" in win("we cooked together")  # a second day: once
+    assert "reminder_offer" not in win("we laughed")  # once a week
+    clock.advance(days=7)  # a new week, and its first day of practice: no mention yet
     cared = talk(served, api, clock)
     cared.say("open resilient together")
     cared.say("i'm exhausted and everything feels too much")
-    after_care = cared.say("gratitude")
-    after_care = cared.say("my sister rang")
-    assert "reminder_offer" not in keys(after_care)  # never in a session with care
-    second = talk(served, api, clock).say(
-        "ask resilient together to celebrate that we cooked together"
-    )
-    assert "reminder_offer" in keys(second)
-    third = talk(served, api, clock).say("ask resilient together to celebrate that we laughed")
-    assert "reminder_offer" not in keys(third)  # once a week
+    cared.say("gratitude")
+    assert "reminder_offer" not in keys(cared.say("my sister rang"))  # never after care
+    clock.advance(days=1, minutes=2)
+    assert "reminder_offer" not in win("we tidied up")  # the care quieted this week
     clock.advance(days=7)
-    talk(served, api, clock).say("ask resilient together to celebrate that we tidied up")
-    set_at_eight(talk(served, api, clock))
-    clock.advance(days=7)
-    talk(served, api, clock).say("ask resilient together to celebrate that we slept")
+    win("we slept")
     clock.advance(days=1)
-    with_one = talk(served, api, clock).say("ask resilient together to celebrate that we swam")
-    assert "reminder_offer" not in keys(with_one)  # a reminder is set: never
+    assert "reminder_offer" in win("we swam")  # the next week, on its second day
+    set_at_eight(talk(served, api, clock))
+    clock.advance(days=8)
+    win("we read")
+    clock.advance(days=1)
+    assert "reminder_offer" not in win("we sang")  # a reminder is set: never
 
 
 # --- the pure rules -----------------------------------------------------------------------------

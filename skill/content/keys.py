@@ -231,6 +231,8 @@ SPEECH_KEYS: dict[str, Key] = {
     "reminder_confirm": _k("time", "time"),
     "reminder_move_confirm": _k("time was", "time was"),
     "reprompt_reminder_confirm": _k(),
+    # Words not understood after the time was said back: the same question, its time again.
+    "reminder_confirm_again": _k("time", "time"),
     # No to the time said back: nothing set, another time or "never mind" invited.
     "reminder_declined": _k(),
     "reminder_dropped": _k(),

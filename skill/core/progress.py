@@ -248,6 +248,7 @@ def combine(first: Change, second: Change) -> Change:
         remove=first.remove + second.remove,
         expect={**first.expect, **second.expect},
         entry=first.entry or second.entry,
+        drop=first.drop or second.drop,
     )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import random
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from functools import cached_property
 from typing import Any, Protocol
@@ -21,6 +21,7 @@ from ask_sdk_model.services.reminder_management import ReminderRequest
 
 from skill.constants import DEV_SALT
 from skill.content import Content
+from skill.core.progress import week_key
 from skill.core.reminders import AlexaApiError
 from skill.core.screen import Verdict
 from skill.core.ssml import Voice
@@ -29,6 +30,8 @@ from skill.store.base import Change, Conflict, HouseholdStore, Snapshot, hash_id
 log = logging.getLogger("skill.core")
 
 MAX_CONFLICT_RETRIES = 5
+
+OFFERED = "reminder.offered"  # the local week the reminder was last mentioned in
 
 
 class AlexaServices(Protocol):
@@ -183,6 +186,7 @@ class Turn:
             change = build(snap)
             if change is None or change.is_empty():
                 return snap
+            change = self.quieted(change)
             try:
                 after = self.services.store.apply(
                     self.household, change, now=self.now, base=snap, once=self.once_key()
@@ -194,6 +198,15 @@ class Turn:
                 self.snap = after
                 return after
         raise Conflict("gave up after repeated conflicts")
+
+    def quieted(self, change: Change) -> Change:
+        """In a session that heard the crisis, support or weariness answer, any write also
+        uses up this local week's one mention of a reminder, so the next session (a
+        minute later, to the household the same sitting) does not bring it up either.
+        Nothing of what was said is kept: only the week, as for a mention made."""
+        if self.session.get("cared") is not True or OFFERED in change.set:
+            return change
+        return replace(change, set={**change.set, OFFERED: week_key(self.today)})
 
     def once_key(self) -> str | None:
         """This write's key for the store's at-most-once rule: the Alexa request id and

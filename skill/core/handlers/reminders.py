@@ -39,7 +39,7 @@ from skill.core import progress
 from skill.core import reminders as rm
 from skill.core.handlers.base import log, reply, slot_id, slot_value, state
 from skill.core.ssml import to_plain
-from skill.core.turn import Turn, utc_stamp
+from skill.core.turn import OFFERED, Turn, utc_stamp
 from skill.store.base import Change, Snapshot
 
 INTENT = "SetReminderIntent"
@@ -126,13 +126,18 @@ def set_reminder(hi: HandlerInput, turn: Turn) -> Response:
     if was == daily and snap.str("reminder.token"):
         turn.session.pop("pending", None)
         return reply(hi, turn, turn.voice.say("reminder_same", time=said(turn, daily)))
-    turn.session["pending"] = daily.slot
     if was is not None and was != daily:
         speech = turn.voice.say(
             "reminder_move_confirm", time=said(turn, daily), was=said(turn, was)
         )
     else:
         speech = turn.voice.say("reminder_confirm", time=said(turn, daily))
+    return confirm_time(hi, turn, daily, speech)
+
+
+def confirm_time(hi: HandlerInput, turn: Turn, daily: rm.Planned, speech: str) -> Response:
+    """Say the time back and ask (Dialog.ConfirmIntent on SetReminderIntent)."""
+    turn.session["pending"] = daily.slot
     out = reply(
         hi,
         turn,
@@ -171,8 +176,13 @@ def ask_time(hi: HandlerInput, turn: Turn, part: str | None, key: str | None = N
 
 
 def reminder_not_heard(hi: HandlerInput, turn: Turn) -> Response:
-    """Words the set-up questions could not read ("actually no, make it nine"): nothing
-    is set, and the time is asked for afresh, so a later "yes" confirms nothing stale."""
+    """Words the set-up questions could not read: nothing is set. After the time was
+    said back ("um"), the same question again, with its time, so a yes confirms what
+    was just heard; after the time was asked, the time is asked for afresh."""
+    pending = rm.Planned.parse(str(turn.session.get("pending") or ""))
+    if state(turn) == "reminder_confirm" and pending is not None:
+        speech = turn.voice.say("reminder_confirm_again", time=said(turn, pending))
+        return confirm_time(hi, turn, pending, speech)
     return ask_time(hi, turn, None, "reminder_not_heard")
 
 
@@ -311,7 +321,9 @@ def stop_reminder(hi: HandlerInput, turn: Turn) -> Response:
     where to remove it."""
     snap = turn.read()
     token = snap.str("reminder.token")
-    if token is None:
+    if token is None:  # none to stop, but the wish is heard: never brought up again
+        if not snap.str("reminder.declined"):
+            turn.update(lambda s: declined_change(s, utc_stamp(turn.now)), snap)
         return reply(hi, turn, turn.voice.say("reminder_stop_none"))
     key = "reminder_stopped"
     try:
@@ -345,7 +357,7 @@ def with_offer(turn: Turn, speech: str) -> str:
     if snap.str("reminder.declined"):  # they stopped one, or said no: never again
         return speech
     week = progress.week_key(turn.today)
-    if snap.str("reminder.offered") == week:
+    if snap.str(OFFERED) == week:
         return speech
     if progress.days_practised(snap, turn.today, include_today=True) < 2:
         return speech
