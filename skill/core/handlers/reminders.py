@@ -22,8 +22,9 @@ Errors of the reminders API each get their own kind words (:class:`AlexaApiError
 Never nag (:func:`with_offer`): the reminder is mentioned only when the household asks,
 or once in a local week at the end of a saved gratitude or win, on a second day of
 practice in that week, never in a session that heard a crisis, support or weariness
-answer, never when a reminder is set, and never again once the household stopped one
-or said no to the permission. "Stop reminding us" stops at once, without a question:
+answer (whose writes use up the week's mention: ``Turn.quieted``), never when a
+reminder is set, and never again once the household stopped one, asked to stop with
+none set, or said no to the permission. "Stop reminding us" stops at once, without a question:
 stopping must be the easiest thing to say.
 """
 
