@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -64,10 +63,16 @@ def stored(store: SqliteStore) -> dict[str, Any]:
     return dict(store.read(household_key()).attrs)
 
 
-def set_at_eight(convo: Conversation) -> TurnResult:
+def ask_at_eight(convo: Conversation) -> TurnResult:
+    """Open the skill and ask for a reminder at eight in the evening: it is said back."""
     convo.say("open resilient together")
     asked = convo.say("remind us every evening at eight")
     assert "reminder_confirm" in keys(asked)
+    return asked
+
+
+def set_at_eight(convo: Conversation) -> TurnResult:
+    ask_at_eight(convo)
     return convo.say("yes")
 
 
@@ -120,8 +125,7 @@ def test_no_to_the_time_sets_nothing_and_never_mind_ends_it(
     served: Skill, api: FakeAlexaApi, clock: Clock, store: SqliteStore
 ) -> None:
     convo = talk(served, api, clock)
-    convo.say("open resilient together")
-    convo.say("remind us every evening at eight")
+    ask_at_eight(convo)
     declined = convo.say("no")
     assert "reminder_declined" in keys(declined) and declined.end_session is False
     assert "reminder_dropped" in keys(convo.say("never mind"))
@@ -223,8 +227,7 @@ def test_a_stalled_api_is_answered_within_the_timeout(
     served: Skill, api: FakeAlexaApi, clock: Clock, store: SqliteStore
 ) -> None:
     convo = talk(served, api, clock)
-    convo.say("open resilient together")
-    convo.say("remind us every evening at eight")
+    ask_at_eight(convo)
     api.delay = 1.5  # the reminders client gives up after 0.5 s
     result = convo.say("yes")
     api.delay = 0
@@ -244,8 +247,7 @@ def test_the_web_shell_answers_200_when_the_api_fails(
     skill = Skill(Services(store=store, clock=clock, alexa=alexa))
     app = create_app(Settings(store_url="sqlite:///unused", dev=True), skill=skill)
     convo = talk(skill, api, clock)
-    convo.say("open resilient together")
-    convo.say("remind us every evening at eight")
+    ask_at_eight(convo)
     yes = convo.nlu.resolve("yes")
     assert yes.intent == "AMAZON.YesIntent"
     api.fail(500)
@@ -460,7 +462,7 @@ def test_the_reminder_starts_tomorrow_when_the_time_has_passed_today() -> None:
     assert body.trigger.scheduled_time == datetime(2026, 12, 2, 20, 0)
 
 
-def test_the_fake_api_is_loopback_only(tmp_path: Path) -> None:
+def test_the_fake_api_is_loopback_only() -> None:
     from ask_sdk_model.services import ApiClientRequest
 
     client = TimeoutApiClient(loopback_http=True)

@@ -8,6 +8,7 @@ not know falls back to its language (``en-NZ`` -> ``en``), and anything else to 
 
 from __future__ import annotations
 
+import json
 import re
 import string
 import tomllib
@@ -575,6 +576,21 @@ def _breathing(data: dict[str, Any], where: str) -> Breathing:
                 raise ContentError(f"{where}: {pattern.id}: bad phase {phase!r} {seconds}")
         check_markup(pattern.how, f"{where}: {pattern.id}")
     return breathing
+
+
+@cache
+def apl_document(name: str) -> dict[str, Any]:
+    """An APL document for screens, ``apl/<name>.json`` (read once; no words in it:
+    what it shows comes in its datasources)."""
+    data = json.loads((CONTENT_DIR / "apl" / f"{name}.json").read_text(encoding="utf-8"))
+    if not isinstance(data, dict):
+        raise ContentError(f"apl/{name}.json is not an APL document")
+    return data
+
+
+def apl_documents() -> list[str]:
+    """The names of every APL document the skill can send."""
+    return sorted(p.stem for p in (CONTENT_DIR / "apl").glob("*.json"))
 
 
 def supported_locales() -> tuple[str, ...]:

@@ -1,5 +1,5 @@
-"""What an Echo Show sees: APL documents for breathing and today's reflection. No I/O
-beyond reading the documents, which are data files (``skill/content/apl/*.json``).
+"""What an Echo Show sees: APL documents for breathing and today's reflection. No I/O:
+the documents are content (``skill/content/apl/*.json``, read by ``skill.content``).
 
 Only a device whose request says it supports ``Alexa.Presentation.APL`` gets a document
 (a voice-only Echo gets none). Breathing sends ``RenderDocument`` (a soft circle and the
@@ -16,9 +16,6 @@ reports an older runtime gets none.
 
 from __future__ import annotations
 
-import json
-from functools import cache
-from pathlib import Path
 from typing import Any
 
 from ask_sdk_model import RequestEnvelope
@@ -28,8 +25,11 @@ from ask_sdk_model.interfaces.alexa.presentation.apl import (
 )
 
 from skill.content import Pattern
+from skill.content import apl_document as document
+from skill.content import apl_documents as documents
 
-APL_DIR = Path(__file__).resolve().parent.parent / "content" / "apl"
+__all__ = ["breathing_directives", "document", "documents", "reflection_directive", "supports_apl"]
+
 DOCUMENT_VERSION = (1, 3)
 # A document's token names it (the skill's user events would carry it back); not secrets.
 BREATHING_TOKEN = "breathing"  # noqa: S105
@@ -47,19 +47,6 @@ PHASE_SHAPES: dict[str, tuple[float, float] | None] = {
     "out": REST,
     "out_long": REST,
 }
-
-
-@cache
-def document(name: str) -> dict[str, Any]:
-    """An APL document from ``skill/content/apl/<name>.json`` (read once)."""
-    data = json.loads((APL_DIR / f"{name}.json").read_text(encoding="utf-8"))
-    assert isinstance(data, dict)
-    return data
-
-
-def documents() -> list[str]:
-    """The names of every APL document the skill can send."""
-    return sorted(p.stem for p in APL_DIR.glob("*.json"))
 
 
 def supports_apl(envelope: RequestEnvelope) -> bool:

@@ -129,31 +129,33 @@ class Summary:
 
 def summary(snap: Snapshot, today: date) -> Summary:
     """Streaks, counts per kind, and the past seven local days (today included)."""
-    week_days = {(today - timedelta(days=i)).isoformat() for i in range(WEEK)}
-    week = dict.fromkeys(KINDS, 0)
-    for name, value in snap.attrs.items():
-        if name.startswith("day.") and isinstance(value, int):
-            day, _, kind = name[4:].partition(".")
-            if day in week_days and kind in week:
-                week[kind] += value
     return Summary(
         streak=current_streak(snap, today),
         best=snap.int("streak.best"),
         counts={kind: snap.int(f"count.{kind}") for kind in KINDS},
-        week=week,
+        week=week_counts(snap, today),
     )
 
 
 def person_week(snap: Snapshot, today: date, person: str) -> dict[str, int]:
     """One recognised voice's practices of each kind in the past seven local days."""
+    return week_counts(snap, today, person)
+
+
+def week_counts(snap: Snapshot, today: date, person: str | None = None) -> dict[str, int]:
+    """Practices of each kind in the past seven local days (today included): the
+    household's, or one recognised voice's."""
     week_days = {(today - timedelta(days=i)).isoformat() for i in range(WEEK)}
     week = dict.fromkeys(KINDS, 0)
-    tail = f".by.{person}"
+    tail = f".by.{person}" if person else ""
     for name, value in snap.attrs.items():
-        if name.startswith("day.") and name.endswith(tail) and isinstance(value, int):
-            day, _, kind = name[4 : -len(tail)].partition(".")
-            if day in week_days and kind in week:
-                week[kind] += value
+        if not (name.startswith("day.") and isinstance(value, int)):
+            continue
+        if tail and not name.endswith(tail):
+            continue
+        day, _, kind = name[4 : len(name) - len(tail)].partition(".")
+        if day in week_days and kind in week:  # a voice's own key has kind "x.by.p"
+            week[kind] += value
     return week
 
 

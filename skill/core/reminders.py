@@ -96,8 +96,9 @@ class Planned:
 
 
 def part_of(time_value: str | None, part_id: str | None) -> str | None:
-    """The part of the day named ("EV"), by the part slot or by AMAZON.TIME alone."""
-    part = PART_IDS.get(part_id or "")
+    """The part of the day named ("EV"), by the part slot (its id, "evening", or a code
+    already read, "EV") or by AMAZON.TIME alone."""
+    part = PART_IDS.get(part_id or "") or (part_id if part_id in PARTS else None)
     value = (time_value or "").strip().upper()
     return part or (value if value in PARTS else None)
 
@@ -115,12 +116,8 @@ def plan(
     guessed. A bare hour from one to eleven is read as the nearer of its two readings to
     the reminder it moves (``near``: "move it to eight" from 9 p.m. is 8 p.m.), or else as
     the one that comes round next after ``now`` (at 6:30 p.m., "nine" is 9 p.m.)."""
-    part = PART_IDS.get(part_id or "") or (part_id if part_id in PARTS else None)
-    value = (time_value or "").strip().upper()
-    if value in PARTS:
-        part = part or value
-        value = ""
-    exact = Planned.parse(value)
+    part = part_of(time_value, part_id)
+    exact = Planned.parse((time_value or "").strip())
     if exact is None:
         return None
     hour = exact.hour
