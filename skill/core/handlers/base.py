@@ -18,18 +18,12 @@ from skill.core.turn import Turn
 log = logging.getLogger("skill.core")
 
 
-RECALL_LIMIT = 3
-
-
 # States in which a gratitude or win was not asked for: words there that ask for
 # something the skill does are that, not a memory to save.
 ELSEWHERE = ("breathing", "paused", "crisis", "support", "weary")
 
 
 OFFERING = ("support", "weary")  # states where a minute of breathing was just offered
-
-
-MORE_PROMPTS = 2  # different reflection prompts a household may ask for in one day
 
 
 UNDO_WINDOW = timedelta(minutes=15)  # "undo that" takes back what was saved this recently
@@ -159,20 +153,6 @@ def menu_reply(hi: HandlerInput, turn: Turn, speech: str) -> Response:
     # What the menu named, in the order it named them: "the second one" picks from this.
     turn.session["offered"] = list(dict.fromkeys(turn.content.offers_named(to_plain(speech))))
     return reply(hi, turn, speech, reprompt=turn.voice.say("reprompt_menu"), next_state="menu")
-
-
-def lower_first(turn: Turn, text: str) -> str:
-    """An echo inside a list ("..., you got through a bad day and ..."): not capitalised
-    when its first word is one of the language's ([echo] lower_first); a name keeps its
-    capital."""
-    first = text.split(" ", 1)[0]
-    if first in turn.content.echo_lower_first:
-        return text[:1].lower() + text[1:]
-    return text
-
-
-def amount(turn: Turn, key: str, count: int) -> str:
-    return f"{count} {turn.content.word(key, count)}"
 
 
 def stay(hi: HandlerInput, turn: Turn, speech: str, reprompt_key: str, next_state: str) -> Response:

@@ -6,9 +6,8 @@ from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model import Response
 
 from skill.core import breathing as br
-from skill.core import display, progress
+from skill.core import display
 from skill.core.handlers.base import (
-    amount,
     menu_reply,
     reply,
     slot_id,
@@ -16,7 +15,8 @@ from skill.core.handlers.base import (
     state,
     yes_no_unexpected,
 )
-from skill.core.ssml import Markup, breaks, escape, spoken_list, to_plain
+from skill.core.practices import amount, begin_breathing
+from skill.core.ssml import Markup, escape, spoken_list, to_plain
 from skill.core.turn import Turn
 
 
@@ -63,41 +63,11 @@ def start_breathing(
     )
 
 
-def length_words(turn: Turn, seconds: int) -> str:
-    """ "2 minutes", "90 seconds": how long, the way it is said."""
-    if seconds % 60 == 0:
-        return amount(turn, "minute", seconds // 60)
-    return amount(turn, "second", seconds)
-
-
 def start_breathing_for(
     hi: HandlerInput, turn: Turn, pattern_id: str, seconds: int, asked: int | None
 ) -> Response:
-    breathing = turn.content.breathing
-    lead = []
-    if asked is not None and asked != seconds:
-        lead.append(
-            turn.voice.say(
-                "breathe_minutes_adjusted",
-                asked=length_words(turn, asked),
-                used=length_words(turn, seconds),
-                low=breathing.min_minutes,
-                high=breathing.max_minutes,
-            )
-        )
-    pattern = breathing.patterns[pattern_id]
-    lead.append(
-        turn.voice.say("breathe_intro", pattern=pattern.name, minutes=length_words(turn, seconds))
-    )
-    lead.append(Markup(pattern.how) + breaks(1.5))
-    plan = br.plan_for(breathing, pattern_id, seconds)
-    turn.record["breath"] = {"pattern": pattern_id, "seconds": seconds}
-    if not turn.session.get("breath_counted"):  # switching pattern mid-way is one practice
-        turn.update(
-            lambda s: progress.practice_change(s, "breathe", turn.today, person=turn.person)
-        )
-        turn.session["breath_counted"] = True
-    return breathe_round(hi, turn, plan, " ".join(lead))
+    lead, plan = begin_breathing(turn, pattern_id, seconds, asked)
+    return breathe_round(hi, turn, plan, lead)
 
 
 def breathe_round(hi: HandlerInput, turn: Turn, plan: br.Plan, lead: str) -> Response:

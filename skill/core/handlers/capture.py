@@ -5,14 +5,12 @@ from __future__ import annotations
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model import Response
 
-from skill.core import progress
-from skill.core.echo import echo, words_of
+from skill.core import practices
 from skill.core.handlers.base import OFFERING, reply, state
 from skill.core.handlers.crisis import crisis_goodbye, support_goodbye
 from skill.core.handlers.reminders import with_offer
-from skill.core.ssml import Markup, clip_text
+from skill.core.ssml import Markup
 from skill.core.turn import Turn
-from skill.store.base import Entry
 
 # --- gratitude and wins -----------------------------------------------------------------------
 # What each free-text practice elicits: (intent, slot, reprompt key). The session state
@@ -34,15 +32,6 @@ def ask_for(hi: HandlerInput, turn: Turn, kind: str, speech: str) -> Response:
         elicit=(intent, slot),
         next_state=kind,
     )
-
-
-def record_entry(turn: Turn, kind: str, said: str) -> int:
-    """Store the household's words as a practice of ``kind``; the count of that kind after."""
-    entry = Entry(kind, clip_text(said), turn.now, turn.expires_at, turn.person)
-    after = turn.update(
-        lambda s: progress.practice_change(s, kind, turn.today, person=turn.person, entry=entry)
-    )
-    return after.int(f"count.{kind}")
 
 
 def gratitude_question(hi: HandlerInput, turn: Turn) -> Response:
@@ -67,12 +56,5 @@ def thanked(hi: HandlerInput, turn: Turn) -> Response:
 
 def celebrate(hi: HandlerInput, turn: Turn, said: str) -> Response:
     """Save a win and celebrate it, said back to the household."""
-    count = record_entry(turn, "win", said)
-    back = echo(said, words_of(turn.content))
-    if count == 1:
-        speech = turn.voice.say("win_milestone_first", win=back)
-    elif progress.is_milestone(count):
-        speech = turn.voice.say("win_milestone", win=back, count=count)
-    else:
-        speech = turn.voice.say("win_celebrate", win=back)
-    return reply(hi, turn, with_offer(turn, speech), card=(turn.voice.say("card_win_title"), back))
+    done = practices.save_win(turn, said)
+    return reply(hi, turn, with_offer(turn, done.speech), card=done.card)

@@ -5,9 +5,10 @@ from __future__ import annotations
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model import Response
 
+from skill.core import practices
 from skill.core.handlers.base import intent_name, reply, slot_value, state, stay
 from skill.core.handlers.breathing import start_breathing
-from skill.core.ssml import Markup
+from skill.core.practices import helpline, say_crisis
 from skill.core.turn import Turn
 
 
@@ -16,40 +17,16 @@ def crisis_can(hi: HandlerInput, turn: Turn) -> bool:
     return intent_name(hi) in ("CrisisIntent", "EmergencyIntent") or turn.verdict.crisis
 
 
-def helpline(turn: Turn) -> Markup:
-    return Markup(turn.content.helpline_speech)
-
-
 def crisis(hi: HandlerInput, turn: Turn) -> Response:
-    turn.session.pop("breath", None)  # whatever was running stops
-    turn.session["cared"] = True  # no reminder is mentioned in this session after this
-    if turn.verdict.urgent or intent_name(hi) == "EmergencyIntent":  # danger now
-        turn.session["urgent"] = True  # the emergency number stays first after this
-    speech = say_crisis(turn, "crisis", "crisis_urgent")
-    title = turn.voice.say("card_crisis_title")
-    written = Markup(turn.content.helpline_text)
-    if turn.session.get("urgent") is True:  # danger now: the emergency number first
-        emergency = turn.content.emergency_text
-        body = turn.voice.say("card_crisis_urgent_body", helpline=written, emergency=emergency)
-    else:
-        body = turn.voice.say("card_crisis_body", helpline=written)
+    said = practices.crisis_answer(turn, emergency=intent_name(hi) == "EmergencyIntent")
     return reply(
         hi,
         turn,
-        speech,
+        said.speech,
         reprompt=turn.voice.say("reprompt_crisis"),
-        card=(title, body),
+        card=said.card,
         next_state="crisis",
     )
-
-
-def say_crisis(turn: Turn, key: str, urgent_key: str) -> str:
-    """``key`` with the line; ``urgent_key`` (the emergency number first, then the line)
-    once this session has heard of danger now."""
-    if turn.session.get("urgent") is True:
-        emergency = Markup(turn.content.emergency_speech)
-        return turn.voice.say(urgent_key, helpline=helpline(turn), emergency=emergency)
-    return turn.voice.say(key, helpline=helpline(turn))
 
 
 def crisis_number(hi: HandlerInput, turn: Turn) -> Response:
@@ -89,8 +66,7 @@ def support_can(_hi: HandlerInput, turn: Turn) -> bool:
 
 
 def support(hi: HandlerInput, turn: Turn) -> Response:
-    turn.session["cared"] = True
-    speech = turn.voice.say("support", helpline=helpline(turn))
+    speech = practices.support_answer(turn).speech
     return stay(hi, turn, speech, "reprompt_support", "support")
 
 

@@ -7,7 +7,7 @@ from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model import Response
 
 from skill.core import breathing as br
-from skill.core.echo import echo, words_of
+from skill.core import practices
 from skill.core.handlers.base import (
     ELSEWHERE,
     OFFERING,
@@ -32,7 +32,6 @@ from skill.core.handlers.capture import (
     ask_for,
     celebrate,
     gratitude_question,
-    record_entry,
     thanked,
 )
 from skill.core.handlers.crisis import support_breathe, support_goodbye, weary
@@ -286,10 +285,7 @@ def gratitude(hi: HandlerInput, turn: Turn) -> Response:
     understood = elsewhere(hi, turn, said)
     if understood is not None:
         return understood
-    count = record_entry(turn, "gratitude", said)
-    back = echo(said, words_of(turn.content))
-    speech = turn.voice.say("gratitude_reflect", gratitude=back, count=count)
-    return reply(hi, turn, with_offer(turn, speech))
+    return reply(hi, turn, with_offer(turn, practices.save_gratitude(turn, said).speech))
 
 
 def win(hi: HandlerInput, turn: Turn) -> Response:

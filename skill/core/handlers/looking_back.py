@@ -3,30 +3,26 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model import Response
 
 from skill.content import Prompt, plain_words
-from skill.core import display, progress
+from skill.core import display, practices, progress
 from skill.core.echo import echo, words_of
 from skill.core.handlers.base import (
-    MORE_PROMPTS,
     NAMED_UNDO_WINDOW,
-    RECALL_LIMIT,
     UNDO_SCAN,
     UNDO_WINDOW,
-    amount,
-    lower_first,
     reply,
     slot_id,
     stay_open,
 )
 from skill.core.handlers.capture import CAPTURES
+from skill.core.practices import RECALL_KINDS, RECALL_LIMIT, lower_first, read_back
 from skill.core.ssml import Markup, clip_text, escape, spoken_list, to_plain
 from skill.core.turn import Turn
-from skill.store.base import Change, Conflict, Entry, Snapshot
+from skill.store.base import Conflict, Entry
 
 
 def heard_reflection(turn: Turn) -> bool:
@@ -41,29 +37,7 @@ def heard_reflection(turn: Turn) -> bool:
 
 def another_reflection(hi: HandlerInput, turn: Turn) -> Response:
     """A different prompt, from the deck's rotation, at most MORE_PROMPTS times a day."""
-    deck = [p.id for p in turn.content.reflections]
-    chosen: dict[str, Any] = {}
-
-    def build(snap: Snapshot) -> Change | None:
-        first = snap.str("prompt.day") != turn.today.isoformat()
-        pick, change = progress.another_prompt(snap, deck, turn.today, turn.rng, MORE_PROMPTS)
-        chosen["id"], chosen["key"] = (
-            pick,
-            (
-                "reflection_today"
-                if first
-                else "reflection_another"
-                if change
-                else "reflection_enough"
-            ),
-        )
-        if change is None or not first:
-            return change
-        counted = progress.practice_change(snap, "reflection", turn.today, person=turn.person)
-        return progress.combine(change, counted)
-
-    turn.update(build)
-    return say_prompt(hi, turn, chosen["key"], chosen["id"])
+    return said_reflection(hi, turn, practices.another_reflection(turn))
 
 
 def yesterday_question(hi: HandlerInput, turn: Turn) -> Response:
@@ -129,84 +103,28 @@ def undo(hi: HandlerInput, turn: Turn, said: str | None = None) -> Response:
 
 # --- reflection, progress, recall, help ---------------------------------------------------------
 def reflection(hi: HandlerInput, turn: Turn) -> Response:
-    deck = [p.id for p in turn.content.reflections]
-    chosen: dict[str, Any] = {}
-
-    def build(snap: Snapshot) -> Change | None:
-        pick, change = progress.todays_prompt(snap, deck, turn.today, turn.rng)
-        chosen["id"], chosen["new"] = pick, change is not None
-        if change is None:
-            return None
-        counted = progress.practice_change(snap, "reflection", turn.today, person=turn.person)
-        return progress.combine(change, counted)
-
-    turn.update(build)
-    return say_prompt(
-        hi, turn, "reflection_today" if chosen["new"] else "reflection_again", chosen["id"]
-    )
-
-
-def say_prompt(hi: HandlerInput, turn: Turn, key: str, prompt_id: str) -> Response:
-    """Say the deck's prompt ``prompt_id`` with ``key`` (the id the store just chose)."""
-    prompt = turn.content.prompt(prompt_id)
-    assert prompt is not None
-    return say_reflection(hi, turn, key, prompt)
+    return said_reflection(hi, turn, practices.todays_reflection(turn))
 
 
 def say_reflection(hi: HandlerInput, turn: Turn, key: str, prompt: Prompt) -> Response:
-    speech = turn.voice.say(key, prompt=Markup(prompt.text))
-    title = turn.voice.say("card_reflection_title")
+    return said_reflection(hi, turn, practices.reflection_said(turn, key, prompt))
+
+
+def said_reflection(hi: HandlerInput, turn: Turn, said: practices.Said) -> Response:
     if display.supports_apl(hi.request_envelope):  # an Echo Show: the prompt, to read
+        assert said.card is not None
+        title, text = said.card
         hi.response_builder.add_directive(
-            display.reflection_directive(to_plain(title), to_plain(prompt.text))
+            display.reflection_directive(to_plain(title), to_plain(text))
         )
         turn.record["screen"] = display.REFLECTION_TOKEN
-    return reply(hi, turn, speech, card=(title, prompt.text))
+    return reply(hi, turn, said.speech, card=said.card)
 
 
 def progress_(hi: HandlerInput, turn: Turn, *, week_first: bool = False) -> Response:
     """How the household is doing; ``week_first`` ("how was our week") leads with the
     past seven days."""
-    snap = turn.read()
-    summary = progress.summary(snap, turn.today)
-    if summary.total == 0:
-        return reply(hi, turn, turn.voice.say("progress_nothing_yet"))
-    and_word = turn.content.and_word
-    counts = spoken_list([amount(turn, k, n) for k, n in summary.counts.items() if n], and_word)
-    week_items = [amount(turn, k, n) for k, n in summary.week.items() if n]
-    week = spoken_list(week_items, and_word) if week_items else turn.voice.say("progress_week_none")
-    mine = progress.person_week(snap, turn.today, turn.person) if turn.person else {}
-    mine_items = [amount(turn, k, n) for k, n in mine.items() if n > 0]
-    if mine_items and week_items:  # who did what, in one sentence
-        speech = turn.voice.say(
-            "progress_person_week",
-            mine=Markup(spoken_list(mine_items, and_word)),
-            together=Markup(week),
-        )
-        if summary.streak >= 2:
-            speech += " " + turn.voice.say("week_look_back_streak", streak=summary.streak)
-    elif week_first:
-        speech = turn.voice.say("progress_week", week=Markup(week))
-    elif summary.streak >= 2:
-        speech = turn.voice.say(
-            "progress_summary_streak",
-            streak=summary.streak,
-            best=summary.best,
-            counts=Markup(counts),
-            week=Markup(week),
-        )
-    else:
-        speech = turn.voice.say(
-            "progress_summary_no_streak",
-            best=summary.best,
-            counts=Markup(counts),
-            week=Markup(week),
-        )
-    return reply(hi, turn, speech)
-
-
-# RecallKind value id (entity resolution) -> the entry kind and its speech key.
-RECALL_KINDS = {"gratitudes": ("gratitude", "recall_gratitudes"), "wins": ("win", "recall_wins")}
+    return reply(hi, turn, practices.progress_said(turn, week_first=week_first).speech)
 
 
 MINE_SCAN = 20  # newest entries of a kind looked through for one voice's own
@@ -226,33 +144,15 @@ def recall_mine(hi: HandlerInput, turn: Turn) -> Response:
         )
         mine = [e for e in found if e.person == turn.person][:RECALL_LIMIT]
         if mine:
-            parts.append(_read_back(turn, key, mine))
+            parts.append(read_back(turn, key, mine))
     if not parts:
         return reply(hi, turn, turn.voice.say("recall_mine_none"))
     return reply(hi, turn, " ".join(parts))
-
-
-def _read_back(turn: Turn, key: str, entries: list[Entry]) -> str:
-    words = words_of(turn.content)
-    said = [escape(lower_first(turn, echo(clip_text(e.text), words))) for e in entries]
-    items = spoken_list(said, turn.content.and_word)
-    return turn.voice.say(key, items=Markup(items), count=len(entries))
 
 
 def recall(
     hi: HandlerInput, turn: Turn, kind: str | None = None, *, lead: str | None = None
 ) -> Response:
     """The last few gratitudes or wins, newest first; both when the kind was not resolved."""
-    wanted = RECALL_KINDS.get(kind or slot_id(hi, "kind") or "")
-    parts = []
-    for kind, key in [wanted] if wanted else RECALL_KINDS.values():
-        entries = (
-            turn.services.store.entries(turn.household, kind, now=turn.now, limit=RECALL_LIMIT)
-            if turn.household
-            else []
-        )
-        if entries:
-            parts.append(_read_back(turn, key, entries))
-        else:
-            parts.append(turn.voice.say(f"{key}_empty"))
-    return reply(hi, turn, " ".join([lead, *parts] if lead else parts))
+    said = practices.recall_said(turn, kind or slot_id(hi, "kind"), lead=lead)
+    return reply(hi, turn, said.speech)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model import Response
 
-from skill.core import progress
+from skill.core import practices, progress
 from skill.core.handlers.base import log, menu_reply, reply, request_type, silent, state, stay
 from skill.core.handlers.breathing import pattern_names
 from skill.core.handlers.looking_back import say_reflection
@@ -129,21 +129,19 @@ def no_in_menu(hi: HandlerInput, turn: Turn) -> Response:
 
 
 def find_help(hi: HandlerInput, turn: Turn) -> Response:
-    speech = f"{turn.voice.say('find_help_lead')} {turn.voice.say('find_help')}"
-    return reply(hi, turn, speech)
+    return reply(hi, turn, practices.find_help(turn).speech)
 
 
 # --- delete ---------------------------------------------------------------------------------------
 def delete_ask(hi: HandlerInput, turn: Turn) -> Response:
-    speech = turn.voice.say("delete_confirm")
+    speech = practices.delete_question(turn).speech
     return stay(hi, turn, speech, "reprompt_delete_confirm", "delete_confirm")
 
 
 def delete_yes(hi: HandlerInput, turn: Turn) -> Response:
-    if turn.household:
-        turn.services.store.erase(turn.household)
+    done = practices.erase_household(turn)
     log.info("household erased on request")
-    return reply(hi, turn, turn.voice.say("delete_done"))
+    return reply(hi, turn, done.speech)
 
 
 def delete_no(hi: HandlerInput, turn: Turn) -> Response:
