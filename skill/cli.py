@@ -248,7 +248,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
                 f"not {args.host!r}"
             )
         print(
-            "*** DEV MODE: Alexa signatures and timestamps are NOT checked. "
+            "*** DEV MODE: Alexa signatures and timestamps are NOT checked, and /mcp (Alexa+) "
+            "takes tool calls with NO token, as the local household. "
             f"Listening on {args.host}:{args.port} only. ***",
             file=sys.stderr,
         )

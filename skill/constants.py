@@ -20,6 +20,14 @@ ENV_DEV = "TOGETHER_DEV"
 ENV_SALT = "TOGETHER_ID_SALT"
 ENV_RETENTION_DAYS = "TOGETHER_RETENTION_DAYS"
 ENV_LOG_LEVEL = "TOGETHER_LOG_LEVEL"
+# Alexa+ (the MCP server at /mcp): the OAuth issuer whose tokens it accepts, the audiences
+# (comma-separated; Amazon Cognito access tokens carry the app client id as client_id),
+# the public URL of /mcp (the protected resource), and the authorization server the
+# metadata names (the issuer when unset).
+ENV_MCP_ISSUER = "TOGETHER_MCP_ISSUER"
+ENV_MCP_AUDIENCE = "TOGETHER_MCP_AUDIENCE"
+ENV_MCP_RESOURCE = "TOGETHER_MCP_RESOURCE"
+ENV_MCP_AUTHORIZATION_SERVER = "TOGETHER_MCP_AUTHORIZATION_SERVER"
 
 #: The salt of the one-way id hashes in dev mode, tests and the simulator. It is in the
 #: source, so it is public: production refuses it (and any salt shorter than

@@ -44,6 +44,10 @@ from ask_sdk_model.services.reminder_management import (
 from skill.constants import (
     DEV_SALT,
     ENV_DEV,
+    ENV_MCP_AUDIENCE,
+    ENV_MCP_AUTHORIZATION_SERVER,
+    ENV_MCP_ISSUER,
+    ENV_MCP_RESOURCE,
     ENV_RETENTION_DAYS,
     ENV_SALT,
     ENV_SKILL_ID,
@@ -77,6 +81,11 @@ class Settings:
     dev: bool = False
     salt: str = DEV_SALT
     retention_days: int = 90
+    # Alexa+ (/mcp) in production: all of issuer, audiences and resource, or none
+    mcp_issuer: str | None = None
+    mcp_audiences: tuple[str, ...] = ()
+    mcp_resource: str | None = None
+    mcp_authorization_server: str | None = None
 
     @classmethod
     def from_env(cls, **overrides: Any) -> Settings:
@@ -91,6 +100,12 @@ class Settings:
             "dev": _truthy(env.get(ENV_DEV)),
             "salt": env.get(ENV_SALT) or DEV_SALT,
             "retention_days": retention,
+            "mcp_issuer": env.get(ENV_MCP_ISSUER) or None,
+            "mcp_audiences": tuple(
+                a.strip() for a in (env.get(ENV_MCP_AUDIENCE) or "").split(",") if a.strip()
+            ),
+            "mcp_resource": env.get(ENV_MCP_RESOURCE) or None,
+            "mcp_authorization_server": env.get(ENV_MCP_AUTHORIZATION_SERVER) or None,
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
@@ -109,6 +124,21 @@ class Settings:
                 f"{MIN_SALT_CHARS} random characters (e.g. openssl rand -hex 32), "
                 "and never change it after launch"
             )
+        mcp = (self.mcp_issuer, self.mcp_audiences, self.mcp_resource)
+        if any(mcp) and not all(mcp):
+            raise ConfigError(
+                f"Alexa+ (/mcp) needs all of {ENV_MCP_ISSUER}, {ENV_MCP_AUDIENCE} and "
+                f"{ENV_MCP_RESOURCE}, or none of them (then /mcp is not served)"
+            )
+        for url in (self.mcp_issuer, self.mcp_resource, self.mcp_authorization_server):
+            if url and not url.startswith("https://"):
+                raise ConfigError(f"Alexa+ (/mcp) URLs must be https: {url!r}")
+
+    @property
+    def mcp_served(self) -> bool:
+        """/mcp is served: always in dev mode (no token, the local household), and in
+        production when its OAuth settings are all given."""
+        return self.dev or bool(self.mcp_issuer and self.mcp_audiences and self.mcp_resource)
 
 
 def utc_now() -> datetime:

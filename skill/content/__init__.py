@@ -588,6 +588,56 @@ def apl_document(name: str) -> dict[str, Any]:
     return data
 
 
+@cache
+def app_view(name: str) -> str:
+    """An MCP App view for screens on Alexa+, ``apps/<name>.html`` (read once; no words
+    in it: what it shows comes in the tool's structured content)."""
+    return (CONTENT_DIR / "apps" / f"{name}.html").read_text(encoding="utf-8")
+
+
+@dataclass(frozen=True)
+class ToolText:
+    """What one Alexa+ tool says about itself ("<lang>/tools.toml"), for the assistant's
+    model to choose it well: a title, a description, and one line per argument."""
+
+    title: str
+    description: str
+    args: dict[str, str]
+
+
+@dataclass(frozen=True)
+class ToolTexts:
+    title: str
+    instructions: str
+    tools: dict[str, ToolText]
+
+
+@cache
+def tool_texts(locale: str | None = DEFAULT_LOCALE) -> ToolTexts:
+    """The tools' descriptions in the locale's language (validated: every tool has a
+    title and a description, every argument a line)."""
+    lang = content_locale(locale).split("-")[0]
+    path = CONTENT_DIR / lang / "tools.toml"
+    data = _load_toml(path)
+    try:
+        server = data["server"]
+        tools = {
+            str(name): ToolText(
+                title=str(entry["title"]).strip(),
+                description=str(entry["description"]).strip(),
+                args={str(k): str(v).strip() for k, v in entry.get("args", {}).items()},
+            )
+            for name, entry in data["tools"].items()
+        }
+        texts = ToolTexts(str(server["title"]), str(server["instructions"]).strip(), tools)
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise ContentError(f"{lang}/tools.toml: {exc!r}") from exc
+    for name, tool in tools.items():
+        if not tool.title or not tool.description or not all(tool.args.values()):
+            raise ContentError(f"{lang}/tools.toml: {name} needs a title, description, args")
+    return texts
+
+
 def apl_documents() -> list[str]:
     """The names of every APL document the skill can send."""
     return sorted(p.stem for p in (CONTENT_DIR / "apl").glob("*.json"))

@@ -9,7 +9,7 @@ the store. Dev mode uses the same verifier with the signature and timestamp chec
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask, Response, jsonify
 
@@ -18,6 +18,10 @@ from skill.runtime import Settings, build_skill
 from skill.store import StoreError
 from skill.web.alexa import SECURITY_HEADERS, AlexaRoute, Verifier, error_body
 from skill.web.verify import AlexaVerifier
+
+if TYPE_CHECKING:
+    from mcp.server.auth.provider import TokenVerifier
+    from starlette.applications import Starlette
 
 log = logging.getLogger("skill.web")
 
@@ -36,6 +40,7 @@ def create_app(
     *,
     skill: Skill | None = None,
     verifier: Verifier | None = None,
+    mcp_verifier: TokenVerifier | None = None,
 ) -> Flask:
     settings = settings or Settings.from_env()
     skill = skill or build_skill(settings)
@@ -86,8 +91,38 @@ def create_app(
         response.headers.update(SECURITY_HEADERS)
         return response
 
+    if settings.mcp_served:  # Alexa+: /mcp on the same address (skill/mcp_server)
+        from skill.mcp_server.wsgi import McpRoute
+
+        app.wsgi_app = McpRoute(  # type: ignore[method-assign]
+            app.wsgi_app, lambda: mcp_app(settings, skill, mcp_verifier)
+        )
+        if settings.dev:
+            log.warning("DEV MODE: /mcp takes tool calls with NO token, as the local household")
     # The hot route as plain WSGI (skill/web/alexa.py); Flask keeps everything else.
     app.wsgi_app = AlexaRoute(  # type: ignore[method-assign]
         app.wsgi_app, skill, checker, app.config["MAX_CONTENT_LENGTH"]
     )
     return app
+
+
+def mcp_app(settings: Settings, skill: Skill, verifier: TokenVerifier | None) -> Starlette:
+    """The MCP server's ASGI app over the skill's own services (store, clock, salt)."""
+    from skill.mcp_server.server import OAuth, asgi_app, build_server
+
+    if settings.dev:
+        return asgi_app(build_server(skill.services, dev=True), dev=True)
+    assert settings.mcp_issuer and settings.mcp_resource, "mcp_served checked them"
+    oauth = OAuth(
+        issuer=settings.mcp_issuer,
+        audiences=settings.mcp_audiences,
+        resource=settings.mcp_resource,
+        authorization_server=settings.mcp_authorization_server,
+    )
+    if verifier is None:
+        from skill.mcp_server.auth import JwtVerifier
+
+        verifier = JwtVerifier(oauth.issuer, oauth.audiences)
+    return asgi_app(
+        build_server(skill.services, dev=False, oauth=oauth, verifier=verifier), dev=False
+    )
