@@ -60,8 +60,17 @@ $(APL_CHECKER): tests/apl/package.json tests/apl/package-lock.json
 	cd build/apl && npm ci --silent --no-audit --no-fund
 	touch $@
 
+## make chromium: Debian's headless-capable chromium, for the MCP Apps view's tests
+## (tests/test_breathe_view.py); installs it with apt-get when missing
+.PHONY: chromium
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "make: installing chromium (apt-get) for the MCP Apps view's tests"; \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium; \
+	  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium; fi; }
+
 ## make test: lint, then the whole test suite (warnings are errors)
-test: lint $(APL_CHECKER)
+test: lint $(APL_CHECKER) chromium
 	$(BIN)/pytest -q
 
 ## make bench: the served skill (gunicorn, verification on) against a bare ask-sdk-core skill,
