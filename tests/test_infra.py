@@ -4,6 +4,8 @@
 * the security settings are parsed out of the template (moto drops SSE, TTL and PITR
   when it creates a table from a template, so only a parse can check them);
 * the IAM policy is exactly what ``skill.store.dynamodb`` calls, on the table only;
+* the Alexa+ pieces are parsed too: the Cognito pool's policies, the two app clients (code
+  grant, client credentials), the /mcp and metadata routes and the function's MCP variables;
 * the stack is created in moto and the DynamoDB store contract runs on the table it
   made, so the key schema of the template and of the code cannot drift;
 * the Lambda handler answers an API Gateway HTTP API (payload 2.0) event.
@@ -28,6 +30,7 @@ import pytest
 from cfnlint.api import lint_file  # type: ignore[import-untyped]
 from cfnlint.decode import decode_str  # type: ignore[import-untyped]
 from moto import mock_aws
+from moto.cloudformation.parsing import get_model_map
 
 from skill.constants import DEV_SALT
 from skill.errors import ConfigError
@@ -58,6 +61,24 @@ KEY_ACTIONS = {"kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"}
 TRACING_ACTIONS = {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
 # The checkov checks skipped in the template (each with its reason in the template).
 EXPECTED_SKIPS = {"CKV_AWS_116", "CKV_AWS_117"}
+# Alexa+ (MCP): the routes on the HTTP API, the one resource scope, and the function's
+# variables naming the pool, its clients and the public URL of /mcp.
+MCP_ROUTES = {
+    "POST /mcp",
+    "GET /mcp",
+    "DELETE /mcp",
+    "GET /.well-known/oauth-protected-resource",
+    "GET /.well-known/oauth-protected-resource/mcp",
+}
+SCOPE = "together/practice"
+ISSUER = {"Fn::Sub": "https://cognito-idp.${AWS::Region}.amazonaws.com/${UserPool}"}
+MCP_URL = {"Fn::Sub": "https://${HttpApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}/mcp"}
+MCP_VARIABLES = {
+    "TOGETHER_MCP_ISSUER": ISSUER,
+    "TOGETHER_MCP_AUDIENCE": {"Fn::Sub": "${AlexaPlusClient},${ServiceClient}"},
+    "TOGETHER_MCP_RESOURCE": MCP_URL,
+    "TOGETHER_MCP_AUTHORIZATION_SERVER": ISSUER,
+}
 
 
 def load_template() -> dict[str, Any]:
@@ -87,6 +108,27 @@ def only(template: dict[str, Any], kind: str) -> tuple[str, dict[str, Any]]:
 
 def as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
+
+
+def names_in(value: Any) -> set[str]:
+    """The resources and parameters a template value refers to (Ref, GetAtt, Sub)."""
+    if isinstance(value, list):
+        return set().union(*map(names_in, value)) if value else set()
+    if not isinstance(value, dict):
+        return set()
+    found: set[str] = set()
+    for key, inner in value.items():
+        if key == "Ref":
+            found.add(inner)
+        elif key == "Fn::GetAtt":
+            found.add(inner[0] if isinstance(inner, list) else inner.split(".")[0])
+        elif key == "Fn::Sub":
+            text, variables = (inner, {}) if isinstance(inner, str) else inner
+            found |= set(re.findall(r"\$\{([A-Za-z0-9]+)[.}]", text)) - set(variables)
+            found |= names_in(list(variables.values()))
+        else:
+            found |= names_in(inner)
+    return found
 
 
 # --- linters -------------------------------------------------------------------------------
@@ -245,6 +287,8 @@ def test_the_role_has_least_privilege(template: dict[str, Any]) -> None:
     on_star = {a for a, res in granted.items() if "*" in res}
     assert on_star == TRACING_ACTIONS
     assert set(granted) == STORE_ACTIONS | KEY_ACTIONS | logs | TRACING_ACTIONS
+    # The MCP tokens are checked against the pool's public JWKS over HTTPS: no Cognito API.
+    assert not any(a.startswith("cognito") for a in granted)
 
 
 # --- function, API and settings ------------------------------------------------------------
@@ -261,11 +305,12 @@ def test_function_runs_the_flask_app_in_production(template: dict[str, Any]) -> 
     assert variables["TOGETHER_STORE"] == {"Fn::Sub": "dynamodb://${HouseholdTable}"}
     assert variables["TOGETHER_SKILL_ID"] == {"Ref": "SkillId"}
     assert "TOGETHER_DEV" not in variables
-    # Every variable is one the settings read.
+    # Every variable is one the settings read (the MCP server's included).
     from skill import constants
 
     read = {value for name, value in vars(constants).items() if name.startswith("ENV_")}
     assert set(variables) <= read
+    assert set(MCP_VARIABLES) <= set(variables)
 
     params = template["Parameters"]
     assert re.fullmatch(params["SkillId"]["AllowedPattern"], SKILL_ID)
@@ -278,10 +323,18 @@ def test_http_api_routes_reach_the_function(template: dict[str, Any]) -> None:
     assert integration["Properties"]["IntegrationType"] == "AWS_PROXY"
     assert integration["Properties"]["PayloadFormatVersion"] == "2.0"
     routes = {
-        r["Properties"]["RouteKey"]
+        r["Properties"]["RouteKey"]: r["Properties"]
         for r in resources(template, "AWS::ApiGatewayV2::Route").values()
     }
-    assert routes == {"POST /alexa", "GET /healthz"}
+    assert set(routes) == {"POST /alexa", "GET /healthz"} | MCP_ROUTES
+    # Every route reaches the one Lambda integration, with no gateway authorizer: the
+    # function authenticates (Alexa signatures on /alexa, bearer tokens on /mcp).
+    for props in routes.values():
+        assert props["Target"] == {"Fn::Sub": "integrations/${HttpIntegration}"}
+        assert props["AuthorizationType"] == "NONE"
+        assert props["ApiId"] == {"Ref": "HttpApi"}
+    assert integration["Properties"]["IntegrationUri"] == {"Fn::GetAtt": ["Function", "Arn"]}
+    assert not resources(template, "AWS::ApiGatewayV2::Authorizer")
     _, stage = only(template, "AWS::ApiGatewayV2::Stage")
     assert stage["Properties"]["StageName"] == "$default"
     assert "DestinationArn" in stage["Properties"]["AccessLogSettings"]
@@ -296,27 +349,167 @@ def test_http_api_routes_reach_the_function(template: dict[str, Any]) -> None:
     assert outputs["TableName"]["Value"] == {"Ref": "HouseholdTable"}
 
 
+# --- Alexa+: the Cognito pool, its clients, the MCP variables and outputs -------------------
+def test_user_pool_is_locked_down(template: dict[str, Any]) -> None:
+    name, pool = only(template, "AWS::Cognito::UserPool")
+    props = pool["Properties"]
+    policy = props["Policies"]["PasswordPolicy"]
+    assert policy["MinimumLength"] >= 12
+    assert all(policy[f"Require{kind}"] is True for kind in ("Lowercase", "Uppercase"))
+    assert policy["RequireNumbers"] is True and policy["RequireSymbols"] is True
+    assert policy["TemporaryPasswordValidityDays"] <= 7
+    assert props["DeletionProtection"] == "ACTIVE"
+    # The households' logins survive a stack delete, like the table.
+    assert pool["DeletionPolicy"] == pool["UpdateReplacePolicy"] == "Retain"
+    assert props["UsernameAttributes"] == ["email"]
+    assert props["AutoVerifiedAttributes"] == ["email"]
+    assert props["UsernameConfiguration"] == {"CaseSensitive": False}
+    assert props["MfaConfiguration"] == "OPTIONAL"
+    assert props["EnabledMfas"] == ["SOFTWARE_TOKEN_MFA"]
+    assert props["AccountRecoverySetting"]["RecoveryMechanisms"] == [
+        {"Name": "verified_email", "Priority": 1}
+    ]
+    # Threat protection needs the Plus plan; ENFORCED acts on risky sign-ins.
+    assert props["UserPoolTier"] == "PLUS"
+    assert props["UserPoolAddOns"] == {"AdvancedSecurityMode": "ENFORCED"}
+    # Admin-only sign-up unless the stack opens it (AllowSelfSignUp, default false).
+    assert props["AdminCreateUserConfig"]["AllowAdminCreateUserOnly"] == {
+        "Fn::If": ["SelfSignUp", False, True]
+    }
+    params = template["Parameters"]
+    assert params["AllowSelfSignUp"]["Default"] == "false"
+    assert template["Conditions"]["SelfSignUp"] == {
+        "Fn::Equals": [{"Ref": "AllowSelfSignUp"}, "true"]
+    }
+
+    _, domain = only(template, "AWS::Cognito::UserPoolDomain")
+    assert domain["Properties"]["Domain"] == {"Ref": "AuthDomainPrefix"}
+    assert domain["Properties"]["UserPoolId"] == {"Ref": name}
+    assert re.fullmatch(params["AuthDomainPrefix"]["AllowedPattern"], "resilient-together")
+    assert not re.fullmatch(params["AuthDomainPrefix"]["AllowedPattern"], "Bad_Prefix")
+
+    _, server = only(template, "AWS::Cognito::UserPoolResourceServer")
+    identifier = server["Properties"]["Identifier"]
+    scopes = [s["ScopeName"] for s in server["Properties"]["Scopes"]]
+    assert [f"{identifier}/{scope}" for scope in scopes] == [SCOPE]
+
+
+def app_clients(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    clients = resources(template, "AWS::Cognito::UserPoolClient")
+    assert set(clients) == {"AlexaPlusClient", "ServiceClient"}
+    for client in clients.values():
+        props = client["Properties"]
+        assert props["UserPoolId"] == {"Ref": "UserPool"}
+        assert props["GenerateSecret"] is True
+        assert props["AllowedOAuthFlowsUserPoolClient"] is True
+        assert props["PreventUserExistenceErrors"] == "ENABLED"
+        assert props["EnableTokenRevocation"] is True
+        # No password API flow on either client: sign-in is on the managed login page.
+        assert props["ExplicitAuthFlows"] == ["ALLOW_REFRESH_TOKEN_AUTH"]
+        # The resource scope must exist before a client can be granted it.
+        assert client["DependsOn"] == "ResourceServer"
+    return clients
+
+
+def test_the_code_grant_client_is_for_account_linking(template: dict[str, Any]) -> None:
+    props = app_clients(template)["AlexaPlusClient"]["Properties"]
+    assert props["AllowedOAuthFlows"] == ["code"]
+    assert set(props["AllowedOAuthScopes"]) == {"openid", SCOPE}
+    assert props["CallbackURLs"] == {"Ref": "AlexaRedirectUrls"}
+    assert template["Parameters"]["AlexaRedirectUrls"]["Type"] == "CommaDelimitedList"
+    assert "Default" not in template["Parameters"]["AlexaRedirectUrls"]
+    assert props["SupportedIdentityProviders"] == ["COGNITO"]
+    units = props["TokenValidityUnits"]
+    assert (units["AccessToken"], props["AccessTokenValidity"]) == ("minutes", 60)
+    assert units["RefreshToken"] == "days" and 1 <= props["RefreshTokenValidity"] <= 365
+    # Managed login (v2) is active for this client through a style.
+    _, style = only(template, "AWS::Cognito::ManagedLoginBranding")
+    assert style["Properties"]["ClientId"] == {"Ref": "AlexaPlusClient"}
+    _, domain = only(template, "AWS::Cognito::UserPoolDomain")
+    assert domain["Properties"]["ManagedLoginVersion"] == 2
+
+
+def test_the_service_client_has_only_client_credentials(template: dict[str, Any]) -> None:
+    props = app_clients(template)["ServiceClient"]["Properties"]
+    assert props["AllowedOAuthFlows"] == ["client_credentials"]
+    assert props["AllowedOAuthScopes"] == [SCOPE]
+    assert "CallbackURLs" not in props and "SupportedIdentityProviders" not in props
+
+
+def test_the_function_is_told_the_pool_clients_and_resource(template: dict[str, Any]) -> None:
+    _, function = only(template, "AWS::Lambda::Function")
+    variables = function["Properties"]["Environment"]["Variables"]
+    assert {k: v for k, v in variables.items() if k.startswith("TOGETHER_MCP_")} == MCP_VARIABLES
+    assert names_in(variables["TOGETHER_MCP_AUDIENCE"]) == set(app_clients(template))
+    assert names_in(variables["TOGETHER_MCP_ISSUER"]) == {"UserPool"}
+    outputs = template["Outputs"]
+    assert outputs["McpUrl"]["Value"] == variables["TOGETHER_MCP_RESOURCE"] == MCP_URL
+    assert outputs["Issuer"]["Value"] == ISSUER
+    assert outputs["UserPoolId"]["Value"] == {"Ref": "UserPool"}
+    assert outputs["AlexaPlusClientId"]["Value"] == {"Ref": "AlexaPlusClient"}
+    assert outputs["ServiceClientId"]["Value"] == {"Ref": "ServiceClient"}
+    domain = "https://${AuthDomainPrefix}.auth.${AWS::Region}.amazoncognito.com"
+    assert outputs["AuthorizeUrl"]["Value"] == {"Fn::Sub": domain + "/oauth2/authorize"}
+    assert outputs["TokenUrl"]["Value"] == {"Fn::Sub": domain + "/oauth2/token"}
+    assert outputs["ResourceMetadataUrl"]["Value"] == {
+        "Fn::Sub": "https://${HttpApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}"
+        "/.well-known/oauth-protected-resource/mcp"
+    }
+    assert outputs["Scope"]["Value"] == SCOPE
+    # No secret leaves the stack as an output (read it with describe-user-pool-client).
+    assert not any("Secret" in name for name in outputs)
+
+
 # --- the stack in moto, and the store contract on its table --------------------------------
-# moto's CloudFormation cannot create AWS::ApiGatewayV2::* (it warns and stops), and its
-# AWS::KMS::Key handler expects TagKey/TagValue tags. The copy created here therefore drops
-# the HTTP API resources, the API's invoke permission and the outputs that name them, and
-# the key's tags; the key, alias, table, log groups, role, policy and function are created.
-MOTO_UNSUPPORTED = (
+# moto's CloudFormation cannot create AWS::ApiGatewayV2::* or AWS::Cognito::* (it warns and
+# stops), and its AWS::KMS::Key handler expects TagKey/TagValue tags. The copy created here
+# therefore drops the HTTP API resources, the Cognito pool and everything on it, the API's
+# invoke permission (its SourceArn names the API), the function's MCP variables and the
+# outputs that name any of these, and the key's tags; the key, alias, table, log groups,
+# role, policy and function are created.
+MOTO_UNSUPPORTED = {
     "HttpApi",
     "HttpIntegration",
     "AlexaRoute",
     "HealthRoute",
+    "McpPostRoute",
+    "McpGetRoute",
+    "McpDeleteRoute",
+    "ResourceMetadataRoute",
+    "McpResourceMetadataRoute",
     "HttpStage",
     "ApiInvokePermission",
-)
+    "UserPool",
+    "UserPoolDomain",
+    "ResourceServer",
+    "AlexaPlusClient",
+    "AlexaPlusLoginStyle",
+    "ServiceClient",
+}
+
+
+def test_moto_drops_exactly_what_it_cannot_create() -> None:
+    """If moto learns a type, or the template gains one it lacks, this list must change."""
+    template = load_template()
+    lacking = {
+        name for name, r in template["Resources"].items() if r["Type"] not in get_model_map()
+    }
+    assert lacking | {"ApiInvokePermission"} == MOTO_UNSUPPORTED
 
 
 def moto_template() -> dict[str, Any]:
     template = load_template()
     for name in MOTO_UNSUPPORTED:
         del template["Resources"][name]
-    for name in ("EndpointUrl", "HealthUrl"):
-        del template["Outputs"][name]
+    variables = template["Resources"]["Function"]["Properties"]["Environment"]["Variables"]
+    for name in [v for v, value in variables.items() if names_in(value) & MOTO_UNSUPPORTED]:
+        del variables[name]
+    assert set(MCP_VARIABLES).isdisjoint(variables)
+    outputs = template["Outputs"]
+    for name in [o for o, output in outputs.items() if names_in(output) & MOTO_UNSUPPORTED]:
+        del outputs[name]
+    for resource in template["Resources"].values():
+        assert not names_in(resource) & MOTO_UNSUPPORTED, resource
     del template["Resources"]["DataKey"]["Properties"]["Tags"]
     return template
 
@@ -337,6 +530,8 @@ def stack() -> Iterator[dict[str, str]]:
             "CodeBucket": "together-code",
             "CodeKey": "skill.zip",
             "Stage": "dev",
+            "AuthDomainPrefix": "resilient-together-test",
+            "AlexaRedirectUrls": "https://example.com/one,https://example.com/two",
         }
         cloudformation.create_stack(
             StackName="resilient-together",
