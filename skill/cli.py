@@ -8,6 +8,8 @@
     together resolve [--locale en-US] [--json] UTTERANCE
     together lint    [--json]
     together package --out DIR [--endpoint URL]
+    together tools   [--store URL | --url URL [--token T]] [--locale L] [--now ISO8601]
+                     [--json] [TOOL [key=value ...]]
 
 This is a contract other tools rely on: options and the ``--json`` fields only grow.
 """
@@ -133,6 +135,29 @@ def cmd_say(args: argparse.Namespace) -> int:
             print(f"You: {utterance}")
             _print_turn(result, sys.stdout)
     return 0
+
+
+def cmd_tools(args: argparse.Namespace) -> int:
+    """The Alexa+ tools from a terminal: list them, or call one (see skill/mcp_server)."""
+    from skill.mcp_server.terminal import ToolArgumentError, parse_arguments, run
+
+    if args.url and (args.store or args.now):
+        raise UsageError("--store and --now are for in-process calls; a --url server has its own")
+    try:
+        arguments = parse_arguments(args.arguments)
+    except ToolArgumentError as exc:
+        raise UsageError(str(exc)) from exc
+    return run(
+        args.tool,
+        arguments,
+        url=args.url,
+        token=args.token,
+        locale=args.locale,
+        store_url=args.store,
+        clock=_clock(args.now),
+        as_json=args.json,
+        out=sys.stdout,
+    )
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
@@ -317,6 +342,17 @@ def parser() -> argparse.ArgumentParser:
     )
     gen.add_argument("--write", action="store_true", help="rewrite them in every model")
     gen.set_defaults(func=cmd_models)
+
+    tool = sub.add_parser("tools", help="list or call the Alexa+ (MCP) tools")
+    tool.add_argument("--store", default=None, help="sqlite:///PATH (or TOGETHER_STORE)")
+    tool.add_argument("--url", default=None, help="a running server's /mcp, instead")
+    tool.add_argument("--token", default=None, help="a bearer token, for --url in production")
+    tool.add_argument("--locale", default=None, help="the locale the host passes (en-US)")
+    tool.add_argument("--now", default=None, help="simulated time, ISO 8601 (in-process)")
+    tool.add_argument("--json", action="store_true", help="text, keys and data as JSON")
+    tool.add_argument("tool", nargs="?", default=None, help="the tool; none: list them")
+    tool.add_argument("arguments", nargs="*", metavar="key=value")
+    tool.set_defaults(func=cmd_tools)
 
     pack = sub.add_parser("package", help="write an ASK CLI skill-package")
     pack.add_argument("--out", required=True, help="directory to write skill-package/ in")

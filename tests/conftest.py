@@ -34,6 +34,8 @@ def _no_real_aws(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("TOGETHER_SKILL_ID", raising=False)
     monkeypatch.delenv("TOGETHER_DEV", raising=False)
     monkeypatch.delenv("TOGETHER_ID_SALT", raising=False)
+    for name in ("ISSUER", "AUDIENCE", "RESOURCE", "AUTHORIZATION_SERVER"):
+        monkeypatch.delenv(f"TOGETHER_MCP_{name}", raising=False)
 
 
 class Clock:

@@ -724,3 +724,67 @@ def test_dockerfile_runs_production_gunicorn_as_non_root() -> None:
 def test_dockerignore_keeps_the_context_small() -> None:
     ignored = set((ROOT / ".dockerignore").read_text().split())
     assert {".git", ".venv", "tests", "var", ".env", "*.db"} <= ignored
+
+
+MCP_ENV = {
+    "TOGETHER_MCP_ISSUER": "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_test",
+    "TOGETHER_MCP_AUDIENCE": "client-a,client-b",
+    "TOGETHER_MCP_RESOURCE": "https://abc123.execute-api.us-east-1.amazonaws.com/mcp",
+}
+
+
+def test_lambda_handler_serves_mcp_only_behind_a_token(
+    fresh_handler: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """/mcp on Lambda (apig-wsgi -> the WSGI app -> a2wsgi -> the SDK): no token, or one
+    that is not a JWT, is a 401 naming the metadata (no JWKS is fetched for either)."""
+    monkeypatch.setenv("TOGETHER_STORE", f"sqlite:///{tmp_path / 'together.db'}")
+    monkeypatch.setenv("TOGETHER_SKILL_ID", SKILL_ID)
+    monkeypatch.setenv("TOGETHER_ID_SALT", PROD_SALT)
+    for name, value in MCP_ENV.items():
+        monkeypatch.setenv(name, value)
+    body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "tools/list"})
+    headers = {"content-type": "application/json", "accept": "application/json, text/event-stream"}
+    for extra in ({}, {"authorization": "Bearer not-a-jwt"}):
+        response = lambda_http.handler(
+            http_api_event("POST", "/mcp", body, {**headers, **extra}), None
+        )
+        assert response["statusCode"] == 401
+        challenge = response["headers"]["www-authenticate"]
+        assert "oauth-protected-resource/mcp" in challenge
+        assert response["headers"]["x-content-type-options"] == "nosniff"
+    meta = lambda_http.handler(http_api_event("GET", "/.well-known/oauth-protected-resource"), None)
+    assert meta["statusCode"] == 200
+    document = json.loads(meta["body"])
+    assert document["resource"] == MCP_ENV["TOGETHER_MCP_RESOURCE"]
+    assert document["authorization_servers"] == [MCP_ENV["TOGETHER_MCP_ISSUER"]]
+
+
+def test_without_the_mcp_settings_lambda_serves_no_mcp(
+    fresh_handler: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TOGETHER_STORE", f"sqlite:///{tmp_path / 'together.db'}")
+    monkeypatch.setenv("TOGETHER_SKILL_ID", SKILL_ID)
+    monkeypatch.setenv("TOGETHER_ID_SALT", PROD_SALT)
+    response = lambda_http.handler(http_api_event("POST", "/mcp", "{}"), None)
+    assert response["statusCode"] == 404
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        {"TOGETHER_MCP_ISSUER": MCP_ENV["TOGETHER_MCP_ISSUER"]},  # only one of three
+        {**MCP_ENV, "TOGETHER_MCP_ISSUER": "http://issuer.example"},  # not https
+        {**MCP_ENV, "TOGETHER_MCP_RESOURCE": "http://abc123.example/mcp"},
+    ],
+)
+def test_the_mcp_settings_are_all_or_none_and_https(
+    fresh_handler: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, env: dict[str, str]
+) -> None:
+    monkeypatch.setenv("TOGETHER_STORE", f"sqlite:///{tmp_path / 'together.db'}")
+    monkeypatch.setenv("TOGETHER_SKILL_ID", SKILL_ID)
+    monkeypatch.setenv("TOGETHER_ID_SALT", PROD_SALT)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError, match=r"TOGETHER_MCP|https"):
+        lambda_http.handler(http_api_event("GET", "/healthz"), None)

@@ -578,3 +578,25 @@ def test_the_alexa_path_is_untouched_by_mcp(prod: tuple[str, Path]) -> None:
     status, _h, body = post(url.removesuffix("/mcp") + "/alexa", b"{}")
     assert status == 400  # the verifier, not the MCP server, answered
     assert body["error"]
+
+
+def test_together_tools_from_a_terminal(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``together tools``: in-process, on a store file, as the local household."""
+    from skill.cli import main
+
+    store = f"sqlite:///{tmp_path / 't.db'}"
+    assert main(["tools", "--store", store]) == 0
+    assert [line.split("(")[0] for line in capsys.readouterr().out.splitlines()] == TOOL_NAMES
+    assert main(["tools", "--store", store, "share_gratitude", "text=tea with my mum"]) == 0
+    assert "(keys: gratitude_reflect)" in capsys.readouterr().out
+    assert main(["tools", "--store", store, "--json", "--locale", "en-GB", "progress"]) == 0
+    answer = json.loads(capsys.readouterr().out)
+    assert answer["keys"] == ["progress_summary_no_streak"]
+    assert answer["data"]["counts"]["gratitude"] == 1
+    assert main(["tools", "--store", store, "delete_household_data", "confirm=yes"]) == 1
+    assert "error" in capsys.readouterr().out
+    assert main(["tools", "--store", store, "--json", "recall"]) == 0
+    assert json.loads(capsys.readouterr().out)["data"]["entries"]["gratitude"] == [
+        "tea with my mum"
+    ]
+    assert main(["tools", "--store", store, "share_gratitude", "not-a-pair"]) == 2
