@@ -12,7 +12,8 @@ voice, as every reply is), an optional card, and ``data``: the same facts as val
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import math
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from skill.content import Prompt
@@ -331,20 +332,20 @@ def whole_exercise(turn: Turn, pattern_id: str, seconds: int, asked: int | None)
     screen shows), and the number of cycles."""
     breathing = turn.content.breathing
     lead, plan = begin_breathing(turn, pattern_id, seconds, asked)
-    parts = [lead]
-    cues: dict[str, str] = {}
-    while plan.done < plan.total:
-        body, plan, round_cues, _cycles = br.round_parts(turn.voice, breathing, plan)
-        cues = cues or round_cues  # one wording per cue, as the first round said it
-        parts.append(body)
-    parts.append(turn.voice.say("breathe_done"))
+    # One round of every cycle: one wording per cue for the whole exercise.
+    whole = replace(
+        breathing,
+        round_seconds=math.ceil(plan.total * breathing.patterns[pattern_id].cycle_seconds),
+    )
+    body, plan, cues, _cycles = br.round_parts(turn.voice, whole, plan)
+    parts = [lead, body, turn.voice.say("breathe_done")]
     pattern = breathing.patterns[pattern_id]
     phases = []
     scale = display.REST[0]
     for phase, phase_seconds in pattern.phases:
         shape = display.PHASE_SHAPES.get(phase)
         scale = shape[0] if shape is not None else scale
-        cue = to_plain(cues.get(phase) or turn.voice.say(f"breathe_cue_{phase}"))
+        cue = to_plain(cues[phase])
         phases.append({"phase": phase, "seconds": phase_seconds, "cue": cue, "scale": scale})
     data = {
         "pattern": pattern_id,
