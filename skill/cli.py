@@ -8,8 +8,8 @@
     together resolve [--locale en-US] [--json] UTTERANCE
     together lint    [--json]
     together package --out DIR [--endpoint URL]
-    together tools   [--store URL | --url URL [--token T]] [--locale L] [--now ISO8601]
-                     [--json] [TOOL [key=value ...]]
+    together tools   [--store URL | --url URL [--token T]] [--locale L] [--timezone TZ]
+                     [--now ISO8601] [--json] [TOOL [key=value ...]]
 
 This is a contract other tools rely on: options and the ``--json`` fields only grow.
 """
@@ -153,6 +153,7 @@ def cmd_tools(args: argparse.Namespace) -> int:
         url=args.url,
         token=args.token,
         locale=args.locale,
+        zone=args.timezone,
         store_url=args.store,
         clock=_clock(args.now),
         as_json=args.json,
@@ -349,6 +350,7 @@ def parser() -> argparse.ArgumentParser:
     tool.add_argument("--token", default=None, help="a bearer token, for --url in production")
     tool.add_argument("--locale", default=None, help="the locale the host passes (en-US)")
     tool.add_argument("--now", default=None, help="simulated time, ISO 8601 (in-process)")
+    tool.add_argument("--timezone", default=None, help="the household's IANA zone (_meta)")
     tool.add_argument("--json", action="store_true", help="text, keys and data as JSON")
     tool.add_argument("tool", nargs="?", default=None, help="the tool; none: list them")
     tool.add_argument("arguments", nargs="*", metavar="key=value")

@@ -43,7 +43,7 @@ from skill.constants import DEV_SALT, SIM_SKILL_ID
 from skill.content import load, supported_locales, tool_texts
 from skill.core import tools
 from skill.core.turn import Services
-from skill.mcp_server.server import KEYS_META, LOCAL_USER, ToolShell
+from skill.mcp_server.server import KEYS_META, LOCAL_USER, ToolShell, zone_of
 from skill.runtime import Settings
 from skill.store import StoreError, hash_id
 from skill.store.sqlite import SqliteStore
@@ -600,3 +600,25 @@ def test_together_tools_from_a_terminal(tmp_path: Path, capsys: pytest.CaptureFi
         "tea with my mum"
     ]
     assert main(["tools", "--store", store, "share_gratitude", "not-a-pair"]) == 2
+
+
+def test_today_is_the_household_s_day_when_the_host_gives_its_zone(tmp_path: Path) -> None:
+    """_meta.timezone: "today" in the household's zone; an unknown zone is ignored (the
+    locale's zone, as for an Echo without one)."""
+    store = SqliteStore(str(tmp_path / "z.db"))
+    shell = ToolShell(
+        Services(store=store, clock=lambda: datetime(2026, 12, 1, 12, tzinfo=UTC)), dev=True
+    )
+
+    def today(meta: dict[str, Any]) -> Any:
+        ctx = cast(
+            Any,
+            SimpleNamespace(headers={}, request_context=SimpleNamespace(params={"_meta": meta})),
+        )
+        return shell.turn(LOCAL_USER, "en-US", "progress", (), zone=zone_of(ctx)).today
+
+    assert today({"timezone": "Pacific/Kiritimati"}).isoformat() == "2026-12-02"
+    assert today({"timezone": "Pacific/Pago_Pago"}).isoformat() == "2026-12-01"
+    assert today({"timezone": "Not/AZone"}) == today({})  # the locale's zone
+    assert today({"timezone": 7}) == today({})
+    store.close()

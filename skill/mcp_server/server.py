@@ -9,10 +9,11 @@ as structured content and the content keys spoken in ``_meta`` (``together/keys`
 Who: in production the bearer token's issuer and subject (validated by
 :class:`skill.mcp_server.auth.JwtVerifier`), salted and hashed like an Alexa userId; in
 dev mode (loopback only) the local household, the one ``together chat`` talks as.
-The locale: the call's ``_meta.locale``, else the first supported language of the
-``Accept-Language`` header, else en-US. A store fault is answered with the spoken
-apology (``isError``), never a failed request; nothing is half-written (each practice
-is one store call).
+The locale: the call's ``_meta.locale``, else the first usable tag of the
+``Accept-Language`` header, else en-US; "today" is the day in ``_meta.timezone`` (an
+IANA zone) when the host passes one, else in the locale's zone. A store fault is
+answered with the spoken apology (``isError``), never a failed request; nothing is
+half-written (each practice is one store call).
 
 This module keeps its annotations evaluated (no ``from __future__ import annotations``):
 the tools' JSON schemas are built from them, with the argument descriptions read from
@@ -26,6 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import partial
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import anyio.to_thread
 from ask_sdk_model import (
@@ -106,7 +108,7 @@ class ToolShell:
     ) -> CallToolResult:
         """One tool call: the turn, the practice, the plain-text answer."""
         locale = locale_of(ctx)
-        turn = self.turn(self.who(), locale, name, texts)
+        turn = self.turn(self.who(), locale, name, texts, zone=zone_of(ctx))
         log.info("tool name=%s locale=%s", name, turn.content.locale)
         try:
             said = call(turn)
@@ -116,7 +118,15 @@ class ToolShell:
             return answer(turn, Said(apology, data={"error": "store"}), error=True)
         return answer(turn, said)
 
-    def turn(self, user: str | None, locale: str, name: str, texts: tuple[str | None, ...]) -> Turn:
+    def turn(
+        self,
+        user: str | None,
+        locale: str,
+        name: str,
+        texts: tuple[str | None, ...],
+        *,
+        zone: str | None = None,
+    ) -> Turn:
         request_id = f"mcp.{uuid.uuid4()}"
         now = self.services.clock()
         slots = {
@@ -134,8 +144,9 @@ class ToolShell:
                 intent=Intent(name=f"tool.{name}", slots=slots),
             ),
         )
+        services = replace(self.services, alexa=NoAlexaServices(zone)) if zone else self.services
         return Turn(
-            services=self.services,
+            services=services,
             envelope=envelope,
             content=load(locale),
             session={},
@@ -188,6 +199,21 @@ def locale_of(ctx: Context) -> str:
 
 
 _TAG = re.compile(r"([A-Za-z]{2})-([A-Za-z]{2})")
+
+
+def zone_of(ctx: Context) -> str | None:
+    """The household's IANA time zone when the host passes one (``_meta.timezone``), so
+    "today" is their day; else None (the locale's zone, as on an Echo without one)."""
+    params = ctx.request_context.params or {}
+    meta = params.get("_meta") if isinstance(params, dict) else None
+    zone = meta.get("timezone") if isinstance(meta, dict) else None
+    if not isinstance(zone, str) or not 0 < len(zone) <= 64:
+        return None
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+    return zone
 
 
 def build_server(

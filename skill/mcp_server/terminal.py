@@ -47,6 +47,7 @@ def run(
     url: str | None,
     token: str | None,
     locale: str | None,
+    zone: str | None,
     store_url: str | None,
     clock: Callable[[], datetime],
     as_json: bool,
@@ -54,7 +55,7 @@ def run(
 ) -> int:
     """List the tools (no ``name``), or call one and print what it answered."""
     return asyncio.run(
-        _run(name, arguments, url, token, locale, store_url, clock, as_json=as_json, out=out)
+        _run(name, arguments, url, token, locale, zone, store_url, clock, as_json=as_json, out=out)
     )
 
 
@@ -64,13 +65,14 @@ async def _run(
     url: str | None,
     token: str | None,
     locale: str | None,
+    zone: str | None,
     store_url: str | None,
     clock: Callable[[], datetime],
     *,
     as_json: bool,
     out: TextIO,
 ) -> int:
-    meta = {"locale": locale} if locale else None
+    meta = {k: v for k, v in (("locale", locale), ("timezone", zone)) if v} or None
     if url:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         async with (
