@@ -324,6 +324,11 @@ def main() -> int:
         "BENCH_T0": os.environ["BENCH_T0"],
         "TOGETHER_SKILL_ID": SKILL_ID,
         "TOGETHER_ID_SALT": SALT,
+        # Alexa+ configured, as in production: /mcp is mounted beside /alexa (McpRoute),
+        # so the Alexa figures are measured with it in the path.
+        "TOGETHER_MCP_ISSUER": "https://issuer.invalid",
+        "TOGETHER_MCP_AUDIENCE": "bench",
+        "TOGETHER_MCP_RESOURCE": "https://bench.invalid/mcp",
     }
     table = Table()
     print(f"workers={WORKERS} threads={THREADS} connections={CONNECTIONS} "

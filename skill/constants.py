@@ -28,6 +28,12 @@ ENV_MCP_ISSUER = "TOGETHER_MCP_ISSUER"
 ENV_MCP_AUDIENCE = "TOGETHER_MCP_AUDIENCE"
 ENV_MCP_RESOURCE = "TOGETHER_MCP_RESOURCE"
 ENV_MCP_AUTHORIZATION_SERVER = "TOGETHER_MCP_AUTHORIZATION_SERVER"
+# ... and, for an issuer without RFC 8414 metadata of its own (Amazon Cognito), its
+# authorization and token endpoints: the server then publishes that metadata itself, at
+# the authorization server's /.well-known/oauth-authorization-server (set the
+# authorization server to this service's own base URL).
+ENV_MCP_AUTHORIZE_URL = "TOGETHER_MCP_AUTHORIZE_URL"
+ENV_MCP_TOKEN_URL = "TOGETHER_MCP_TOKEN_URL"  # noqa: S105 - a variable name
 
 #: The salt of the one-way id hashes in dev mode, tests and the simulator. It is in the
 #: source, so it is public: production refuses it (and any salt shorter than

@@ -46,8 +46,10 @@ from skill.constants import (
     ENV_DEV,
     ENV_MCP_AUDIENCE,
     ENV_MCP_AUTHORIZATION_SERVER,
+    ENV_MCP_AUTHORIZE_URL,
     ENV_MCP_ISSUER,
     ENV_MCP_RESOURCE,
+    ENV_MCP_TOKEN_URL,
     ENV_RETENTION_DAYS,
     ENV_SALT,
     ENV_SKILL_ID,
@@ -86,6 +88,8 @@ class Settings:
     mcp_audiences: tuple[str, ...] = ()
     mcp_resource: str | None = None
     mcp_authorization_server: str | None = None
+    mcp_authorize_url: str | None = None
+    mcp_token_url: str | None = None
 
     @classmethod
     def from_env(cls, **overrides: Any) -> Settings:
@@ -106,6 +110,8 @@ class Settings:
             ),
             "mcp_resource": env.get(ENV_MCP_RESOURCE) or None,
             "mcp_authorization_server": env.get(ENV_MCP_AUTHORIZATION_SERVER) or None,
+            "mcp_authorize_url": env.get(ENV_MCP_AUTHORIZE_URL) or None,
+            "mcp_token_url": env.get(ENV_MCP_TOKEN_URL) or None,
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
@@ -130,9 +136,20 @@ class Settings:
                 f"Alexa+ (/mcp) needs all of {ENV_MCP_ISSUER}, {ENV_MCP_AUDIENCE} and "
                 f"{ENV_MCP_RESOURCE}, or none of them (then /mcp is not served)"
             )
-        for url in (self.mcp_issuer, self.mcp_resource, self.mcp_authorization_server):
+        urls = (
+            self.mcp_issuer,
+            self.mcp_resource,
+            self.mcp_authorization_server,
+            self.mcp_authorize_url,
+            self.mcp_token_url,
+        )
+        for url in urls:
             if url and not url.startswith("https://"):
                 raise ConfigError(f"Alexa+ (/mcp) URLs must be https: {url!r}")
+        if bool(self.mcp_authorize_url) != bool(self.mcp_token_url):
+            raise ConfigError(
+                f"set both {ENV_MCP_AUTHORIZE_URL} and {ENV_MCP_TOKEN_URL}, or neither"
+            )
 
     @property
     def mcp_served(self) -> bool:

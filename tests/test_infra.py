@@ -69,6 +69,7 @@ MCP_ROUTES = {
     "DELETE /mcp",
     "GET /.well-known/oauth-protected-resource",
     "GET /.well-known/oauth-protected-resource/mcp",
+    "GET /.well-known/oauth-authorization-server",
 }
 SCOPE = "together/practice"
 ISSUER = {"Fn::Sub": "https://cognito-idp.${AWS::Region}.amazonaws.com/${UserPool}"}
@@ -77,7 +78,16 @@ MCP_VARIABLES = {
     "TOGETHER_MCP_ISSUER": ISSUER,
     "TOGETHER_MCP_AUDIENCE": {"Fn::Sub": "${AlexaPlusClient},${ServiceClient}"},
     "TOGETHER_MCP_RESOURCE": MCP_URL,
-    "TOGETHER_MCP_AUTHORIZATION_SERVER": ISSUER,
+    # Cognito has no RFC 8414 metadata: the app publishes it, so the API is the server
+    "TOGETHER_MCP_AUTHORIZATION_SERVER": {
+        "Fn::Sub": "https://${HttpApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}"
+    },
+    "TOGETHER_MCP_AUTHORIZE_URL": {
+        "Fn::Sub": "https://${AuthDomainPrefix}.auth.${AWS::Region}.amazoncognito.com/oauth2/authorize"
+    },
+    "TOGETHER_MCP_TOKEN_URL": {
+        "Fn::Sub": "https://${AuthDomainPrefix}.auth.${AWS::Region}.amazoncognito.com/oauth2/token"
+    },
 }
 
 
@@ -477,6 +487,7 @@ MOTO_UNSUPPORTED = {
     "McpDeleteRoute",
     "ResourceMetadataRoute",
     "McpResourceMetadataRoute",
+    "AuthorizationServerMetadataRoute",
     "HttpStage",
     "ApiInvokePermission",
     "UserPool",
@@ -504,6 +515,8 @@ def moto_template() -> dict[str, Any]:
     variables = template["Resources"]["Function"]["Properties"]["Environment"]["Variables"]
     for name in [v for v, value in variables.items() if names_in(value) & MOTO_UNSUPPORTED]:
         del variables[name]
+    for name in [v for v in variables if v.startswith("TOGETHER_MCP_")]:
+        del variables[name]  # all of them or none (the app refuses a partial set)
     assert set(MCP_VARIABLES).isdisjoint(variables)
     outputs = template["Outputs"]
     for name in [o for o, output in outputs.items() if names_in(output) & MOTO_UNSUPPORTED]:

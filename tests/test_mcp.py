@@ -493,6 +493,9 @@ def prod(
         mcp_issuer=issuer.issuer,
         mcp_audiences=(AUDIENCE, "cognito-client-id"),
         mcp_resource=RESOURCE,
+        mcp_authorization_server="https://together.example",
+        mcp_authorize_url="https://login.example/oauth2/authorize",
+        mcp_token_url="https://login.example/oauth2/token",
     )
     server = make_server("127.0.0.1", 0, create_app(settings), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -531,7 +534,19 @@ def test_no_token_is_a_401_naming_the_metadata(prod: tuple[str, Path], issuer: O
         with urllib.request.urlopen(base + path, timeout=5) as response:
             meta = json.loads(response.read())
         assert meta["resource"] == RESOURCE
-        assert [a.rstrip("/") for a in meta["authorization_servers"]] == [issuer.issuer]
+        assert meta["authorization_servers"] in (
+            ["https://together.example"],
+            ["https://together.example/"],
+        )
+    # RFC 8414 metadata for an issuer without its own (Cognito), served here
+    with urllib.request.urlopen(base + "/.well-known/oauth-authorization-server") as response:
+        server = json.loads(response.read())
+    assert server["issuer"] == "https://together.example"
+    assert server["authorization_endpoint"] == "https://login.example/oauth2/authorize"
+    assert server["token_endpoint"] == "https://login.example/oauth2/token"
+    assert server["jwks_uri"] == issuer.issuer + "/.well-known/jwks.json"
+    assert server["code_challenge_methods_supported"] == ["S256"]
+    assert "client_credentials" in server["grant_types_supported"]
 
 
 def test_bad_tokens_are_refused_before_any_tool_runs(

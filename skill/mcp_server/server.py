@@ -64,6 +64,7 @@ log = logging.getLogger("skill.mcp")
 
 PATH = "/mcp"
 METADATA_PATH = "/.well-known/oauth-protected-resource"
+AUTHORIZATION_SERVER_PATH = "/.well-known/oauth-authorization-server"
 BREATHE_VIEW = "ui://resilient-together/breathe.html"
 #: The household dev mode uses: the one ``together chat`` and ``together say`` talk as.
 LOCAL_USER = "amzn1.ask.account.local"
@@ -83,6 +84,10 @@ class OAuth:
     resource: str
     authorization_server: str | None = None
     scopes: tuple[str, ...] = ()
+    # Given for an issuer that publishes no RFC 8414 metadata (Cognito): this server then
+    # publishes it, as the authorization server ``authorization_server`` names.
+    authorize_url: str | None = None
+    token_url: str | None = None
 
 
 class ToolShell:
@@ -347,6 +352,13 @@ def build_server(
         async def resource_metadata(_request: Request) -> Response:
             return JSONResponse(metadata)
 
+        if oauth.authorize_url and oauth.token_url:
+            published = authorization_server_metadata(oauth)
+
+            @server.custom_route(AUTHORIZATION_SERVER_PATH, methods=["GET"])  # type: ignore[untyped-decorator]
+            async def authorization_metadata(_request: Request) -> Response:
+                return JSONResponse(published)
+
     return server
 
 
@@ -358,6 +370,28 @@ def protected_resource_metadata(oauth: OAuth) -> dict[str, Any]:
         "authorization_servers": [oauth.authorization_server or oauth.issuer],
         "bearer_methods_supported": ["header"],
         "resource_name": tool_texts().title,
+    }
+    if oauth.scopes:
+        body["scopes_supported"] = list(oauth.scopes)
+    return body
+
+
+def authorization_server_metadata(oauth: OAuth) -> dict[str, Any]:
+    """RFC 8414 metadata for an issuer that has none (Amazon Cognito publishes only
+    OpenID discovery, without ``code_challenge_methods_supported`` or
+    ``grant_types_supported``, which Alexa+'s checklist asks for). Its endpoints and keys
+    are the issuer's; it is served by this service, as the authorization server its
+    protected-resource metadata names."""
+    assert oauth.authorize_url and oauth.token_url
+    body: dict[str, Any] = {
+        "issuer": oauth.authorization_server or oauth.issuer,
+        "authorization_endpoint": oauth.authorize_url,
+        "token_endpoint": oauth.token_url,
+        "jwks_uri": oauth.issuer.rstrip("/") + "/.well-known/jwks.json",
+        "response_types_supported": ["code"],
+        "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials"],
+        "code_challenge_methods_supported": ["S256"],
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
     }
     if oauth.scopes:
         body["scopes_supported"] = list(oauth.scopes)

@@ -27,7 +27,11 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("skill.mcp")
 
-PREFIXES = ("/mcp", "/.well-known/oauth-protected-resource")
+PREFIXES = (
+    "/mcp",
+    "/.well-known/oauth-protected-resource",
+    "/.well-known/oauth-authorization-server",
+)
 START_TIMEOUT_S = 10.0
 
 

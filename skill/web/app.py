@@ -118,6 +118,8 @@ def mcp_app(settings: Settings, skill: Skill, verifier: TokenVerifier | None) ->
         audiences=settings.mcp_audiences,
         resource=settings.mcp_resource,
         authorization_server=settings.mcp_authorization_server,
+        authorize_url=settings.mcp_authorize_url,
+        token_url=settings.mcp_token_url,
     )
     if verifier is None:
         from skill.mcp_server.auth import JwtVerifier
