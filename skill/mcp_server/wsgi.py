@@ -13,7 +13,6 @@ the loop once, for the life of the worker.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import threading
 from collections.abc import Callable, Iterable
@@ -64,6 +63,8 @@ class McpRoute:
         with self._lock:
             if self._wsgi is not None:
                 return self._wsgi
+            import asyncio
+
             from a2wsgi import ASGIMiddleware
 
             asgi = self._build()
@@ -82,6 +83,8 @@ class McpRoute:
 
 async def _lifespan(asgi: Starlette, started: threading.Event, failed: list[BaseException]) -> None:
     """Enter the app's lifespan (the SDK's session manager) and stay in it."""
+    import asyncio
+
     try:
         async with asgi.router.lifespan_context(asgi):
             started.set()
