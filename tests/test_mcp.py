@@ -637,3 +637,25 @@ def test_today_is_the_household_s_day_when_the_host_gives_its_zone(tmp_path: Pat
     assert today({"timezone": "Not/AZone"}) == today({})  # the locale's zone
     assert today({"timezone": 7}) == today({})
     store.close()
+
+
+def test_dev_mode_answers_mcp_only_on_loopback(tmp_path: Path) -> None:
+    """No token in dev mode, so a client from elsewhere is refused (403) before the SDK,
+    however the server was bound."""
+    from werkzeug.test import Client as WsgiClient
+
+    app = create_app(Settings(store_url=f"sqlite:///{tmp_path / 'd.db'}", dev=True))
+    client = WsgiClient(app)
+    body = rpc("tools/list")
+    headers = {"Accept": "application/json, text/event-stream", "Host": "127.0.0.1:8000"}
+    far = client.post(
+        "/mcp", data=body, headers=headers, content_type="application/json",
+        environ_base={"REMOTE_ADDR": "203.0.113.9"},
+    )  # fmt: skip
+    assert far.status_code == 403
+    near = client.post(
+        "/mcp", data=body, headers=headers, content_type="application/json",
+        environ_base={"REMOTE_ADDR": "127.0.0.1"},
+    )  # fmt: skip
+    assert near.status_code == 200
+    assert [t["name"] for t in near.get_json()["result"]["tools"]] == TOOL_NAMES

@@ -13,6 +13,7 @@ the loop once, for the life of the worker.
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import threading
 from collections.abc import Callable, Iterable
@@ -34,6 +35,13 @@ PREFIXES = (
 START_TIMEOUT_S = 10.0
 
 
+def _loopback(address: str) -> bool:
+    try:
+        return ipaddress.ip_address(address.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
 def is_mcp_path(path: str) -> bool:
     return any(path == p or path.startswith(p + "/") for p in PREFIXES)
 
@@ -41,15 +49,26 @@ def is_mcp_path(path: str) -> bool:
 class McpRoute:
     """WSGI middleware: MCP paths to the ASGI app ``build()`` makes, the rest to ``app``."""
 
-    def __init__(self, app: WSGIApplication, build: Callable[[], Starlette]) -> None:
+    def __init__(
+        self, app: WSGIApplication, build: Callable[[], Starlette], *, loopback_only: bool = False
+    ) -> None:
         self.app = app
         self._build = build
+        # Dev mode (no token): answered only for a client on this machine, whatever the
+        # server was bound to (gunicorn run by hand with TOGETHER_DEV, say).
+        self.loopback_only = loopback_only
         self._lock = threading.Lock()
         self._wsgi: WSGIApplication | None = None
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         if not is_mcp_path(environ.get("PATH_INFO") or ""):
             return self.app(environ, start_response)
+        if self.loopback_only and not _loopback(environ.get("REMOTE_ADDR") or ""):
+            log.warning("mcp refused reason=dev_mode_not_loopback")
+            body = b'{"error": "forbidden", "message": "dev mode answers only on loopback"}'
+            headers = [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
+            start_response("403 Forbidden", [*headers, *SECURITY_HEADERS.items()])
+            return [body]
         mcp = self._wsgi or self._start()
 
         def secured(status: str, headers: list[tuple[str, str]], *rest: Any) -> Any:

@@ -95,7 +95,9 @@ def create_app(
         from skill.mcp_server.wsgi import McpRoute
 
         app.wsgi_app = McpRoute(  # type: ignore[method-assign]
-            app.wsgi_app, lambda: mcp_app(settings, skill, mcp_verifier)
+            app.wsgi_app,
+            lambda: mcp_app(settings, skill, mcp_verifier),
+            loopback_only=settings.dev,
         )
         if settings.dev:
             log.warning("DEV MODE: /mcp takes tool calls with NO token, as the local household")
