@@ -659,3 +659,16 @@ def test_dev_mode_answers_mcp_only_on_loopback(tmp_path: Path) -> None:
     )  # fmt: skip
     assert near.status_code == 200
     assert [t["name"] for t in near.get_json()["result"]["tools"]] == TOOL_NAMES
+
+
+def test_text_over_the_slot_limit_is_refused_not_cut(dev: tuple[str, Path]) -> None:
+    """Screened whole up to the limit; longer is a tool error, never clipped (crisis words
+    at the end of a long text must not fall off unheard)."""
+    url, db = dev
+    before = local_snapshot(db)
+    long = "we had a lovely walk by the river " * 40  # 1,360 characters
+    refused = call(url, "share_gratitude", {"text": long + " and i want to kill myself"})
+    assert refused.is_error and "1000" in text_of(refused)
+    assert local_snapshot(db) == before
+    edge = ("x" * 980) + " i want to die"
+    assert keys(call(url, "celebrate_win", {"text": edge[:1000]}))[0] in ("crisis", "crisis_urgent")

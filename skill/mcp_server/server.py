@@ -52,6 +52,7 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from skill.constants import MAX_SLOT_CHARS
 from skill.content import DEFAULT_LOCALE, app_view, content_locale, load, tool_texts
 from skill.core import tools
 from skill.core.practices import Said
@@ -71,6 +72,10 @@ LOCAL_USER = "amzn1.ask.account.local"
 #: Request bodies over this are refused by the SDK (413): a tool call is a few hundred bytes.
 MAX_BODY = 256 * 1024
 KEYS_META = "together/keys"
+#: A text argument's limit, as a slot's on classic Alexa: four times what a voice says in
+#: one go. Screened whole; longer is refused by the schema (a tool error naming the
+#: limit), never cut, so no crisis words can fall off the end unheard.
+MAX_TEXT = MAX_SLOT_CHARS
 KINDS = ("gratitudes", "wins")
 
 
@@ -271,7 +276,9 @@ def build_server(
     @apps.tool(resource_uri=BREATHE_VIEW, **describe("breathe"))
     async def breathe(
         ctx: Context,
-        pattern: Annotated[str | None, Field(description=arg("breathe", "pattern"))] = None,
+        pattern: Annotated[
+            str | None, Field(description=arg("breathe", "pattern"), max_length=MAX_TEXT)
+        ] = None,
         minutes: Annotated[
             int | None, Field(description=arg("breathe", "minutes"), ge=1, le=60)
         ] = None,
@@ -294,14 +301,18 @@ def build_server(
     @server.tool(**describe("share_gratitude"))
     async def share_gratitude(
         ctx: Context,
-        text: Annotated[str | None, Field(description=arg("share_gratitude", "text"))] = None,
+        text: Annotated[
+            str | None, Field(description=arg("share_gratitude", "text"), max_length=MAX_TEXT)
+        ] = None,
     ) -> CallToolResult:
         return await call("share_gratitude", ctx, lambda t: tools.share_gratitude(t, text), text)
 
     @server.tool(**describe("celebrate_win"))
     async def celebrate_win(
         ctx: Context,
-        text: Annotated[str | None, Field(description=arg("celebrate_win", "text"))] = None,
+        text: Annotated[
+            str | None, Field(description=arg("celebrate_win", "text"), max_length=MAX_TEXT)
+        ] = None,
     ) -> CallToolResult:
         return await call("celebrate_win", ctx, lambda t: tools.celebrate_win(t, text), text)
 
