@@ -42,6 +42,10 @@ DEV_SALT = "resilient-together"
 #: 16 characters of `openssl rand -hex 32` output are 64 bits of secret: too many to guess.
 MIN_SALT_CHARS = 16
 
+#: The household the simulator talks as by default (``--household local``), and the one
+#: the Alexa+ tools use in dev mode, so `together chat` and `make run`'s /mcp share it.
+LOCAL_USER_ID = "amzn1.ask.account.local"
+
 #: The skill id the simulator puts in its envelopes (and dev mode accepts).
 SIM_SKILL_ID = "amzn1.ask.skill.00000000-0000-0000-0000-000000000000"
 

@@ -672,3 +672,9 @@ def test_text_over_the_slot_limit_is_refused_not_cut(dev: tuple[str, Path]) -> N
     assert local_snapshot(db) == before
     edge = ("x" * 980) + " i want to die"
     assert keys(call(url, "celebrate_win", {"text": edge[:1000]}))[0] in ("crisis", "crisis_urgent")
+
+
+def test_dev_mode_is_the_household_together_chat_uses() -> None:
+    from skill.sim.envelope import Device
+
+    assert Device().user_id == LOCAL_USER

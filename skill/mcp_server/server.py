@@ -52,7 +52,7 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from skill.constants import MAX_SLOT_CHARS
+from skill.constants import LOCAL_USER_ID, MAX_SLOT_CHARS
 from skill.content import DEFAULT_LOCALE, app_view, content_locale, load, tool_texts
 from skill.core import tools
 from skill.core.practices import Said
@@ -68,7 +68,7 @@ METADATA_PATH = "/.well-known/oauth-protected-resource"
 AUTHORIZATION_SERVER_PATH = "/.well-known/oauth-authorization-server"
 BREATHE_VIEW = "ui://resilient-together/breathe.html"
 #: The household dev mode uses: the one ``together chat`` and ``together say`` talk as.
-LOCAL_USER = "amzn1.ask.account.local"
+LOCAL_USER = LOCAL_USER_ID
 #: Request bodies over this are refused by the SDK (413): a tool call is a few hundred bytes.
 MAX_BODY = 256 * 1024
 KEYS_META = "together/keys"
@@ -117,8 +117,11 @@ class ToolShell:
         self, name: str, ctx: Context, call: Callable[[Turn], Said], *texts: str | None
     ) -> CallToolResult:
         """One tool call: the turn, the practice, the plain-text answer."""
+        user = self.who()
+        if user is None:  # never reached: the SDK refuses a call without a good token
+            raise PermissionError("no verified token for this call")
         locale = locale_of(ctx)
-        turn = self.turn(self.who(), locale, name, texts, zone=zone_of(ctx))
+        turn = self.turn(user, locale, name, texts, zone=zone_of(ctx))
         log.info("tool name=%s locale=%s", name, turn.content.locale)
         try:
             said = call(turn)
