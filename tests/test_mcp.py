@@ -238,6 +238,16 @@ def test_empty_words_get_the_question_and_nothing_is_saved(dev: tuple[str, Path]
     asked = call(url, "share_gratitude", {"text": "um"})
     assert keys(asked) == ["gratitude_ask"]
     assert call(url, "celebrate_win", {}).structured_content == {"saved": False}
+    for declined in (
+        "nope",
+        "honestly? nothing. nothing today",
+        "um, er, not sure",
+        "dunno, nothing springs to mind, sorry",
+        "don't save that",
+    ):
+        for tool in ("share_gratitude", "celebrate_win"):
+            result = call(url, tool, {"text": declined})
+            assert keys(result) == ["capture_declined"], (tool, declined, keys(result))
     assert local_snapshot(db) == before
 
 
@@ -258,7 +268,19 @@ def test_breathe_gives_the_whole_paced_exercise(dev: tuple[str, Path]) -> None:
     assert longer.structured_content is not None
     assert longer.structured_content["pattern"] == load().breathing.default
     assert longer.structured_content["seconds"] == load().breathing.max_minutes * 60
-    assert call(url, "breathe", {"minutes": 0}).is_error  # outside the schema: refused
+    zero = call(url, "breathe", {"minutes": 0})  # nothing asked: the default length
+    assert zero.structured_content is not None and not zero.is_error
+    assert zero.structured_content["seconds"] == load().breathing.default_minutes * 60
+    assert "breathe_minutes_adjusted" not in keys(zero)
+    ninety = call(url, "breathe", {"pattern": "four_seven_eight", "minutes": 1.5})
+    assert ninety.structured_content is not None
+    assert ninety.structured_content["seconds"] == 90
+    assert ninety.structured_content["pattern"] == "four_seven_eight"
+    unknown = call(url, "breathe", {"pattern": "the humming bee one"})
+    assert keys(unknown)[0] == "breathe_pattern_unknown"  # said, not swapped silently
+    assert unknown.structured_content is not None
+    assert unknown.structured_content["pattern"] == load().breathing.default
+    assert call(url, "breathe", {"minutes": "five"}).is_error  # not a number: the schema
 
 
 def test_progress_and_reflections(dev: tuple[str, Path]) -> None:
@@ -322,8 +344,9 @@ def test_delete_needs_an_explicit_true(dev: tuple[str, Path]) -> None:
     call(url, "share_gratitude", {"text": "the sunshine this morning"})
     before = local_snapshot(db)
     assert keys(call(url, "delete_household_data", {})) == ["delete_confirm"]
-    for almost in ("yes", "true", 1, "1", None):
-        assert call(url, "delete_household_data", {"confirm": almost}).is_error
+    for almost in ("yes", "true", 1, "1", None, [True], {"confirm": True}):
+        # not the JSON true: the question again, and nothing erased
+        assert keys(call(url, "delete_household_data", {"confirm": almost})) == ["delete_confirm"]
     assert local_snapshot(db) == before
     done = call(url, "delete_household_data", {"confirm": True})
     assert keys(done) == ["delete_done"]
@@ -608,7 +631,9 @@ def test_together_tools_from_a_terminal(tmp_path: Path, capsys: pytest.CaptureFi
     answer = json.loads(capsys.readouterr().out)
     assert answer["keys"] == ["progress_summary_no_streak"]
     assert answer["data"]["counts"]["gratitude"] == 1
-    assert main(["tools", "--store", store, "delete_household_data", "confirm=yes"]) == 1
+    assert main(["tools", "--store", store, "delete_household_data", "confirm=yes"]) == 0
+    assert "(keys: delete_confirm)" in capsys.readouterr().out  # asked, nothing erased
+    assert main(["tools", "--store", store, "breathe", "minutes=five"]) == 1
     assert "error" in capsys.readouterr().out
     assert main(["tools", "--store", store, "--json", "recall"]) == 0
     assert json.loads(capsys.readouterr().out)["data"]["entries"]["gratitude"] == [

@@ -113,6 +113,7 @@ SPEECH_KEYS: dict[str, Key] = {
     "gratitude_empty": _k(),
     # A gratitude or win question declined ("pass", "not now"): nothing saved, let go.
     "capture_declined": _k(),
+    "breathe_pattern_unknown": _k(),
     # The answer took the question back ("actually no, let's do breathing instead"):
     # nothing saved; the offer again, so they can say what they want.
     "capture_changed": _k(),
@@ -152,8 +153,9 @@ SPEECH_KEYS: dict[str, Key] = {
     # {streak} current, {best} best (numbers); {counts} a spoken list like
     # "4 breathing exercises, 2 gratitudes and 1 win"; {week} a spoken list for the
     # past seven days (may be the phrase from "progress_week_none").
-    "progress_summary_streak": _k("streak best counts week", "streak counts"),
-    "progress_summary_no_streak": _k("best counts week", "counts"),
+    # Both say the past seven days ({week}) as well as the totals.
+    "progress_summary_streak": _k("streak best counts week", "streak counts week"),
+    "progress_summary_no_streak": _k("best counts week", "counts week"),
     "progress_week_none": _k(),
     # The look back at the week (launch, once a local week, and "how was our week"):
     # {days} days practised of seven; one gratitude and one win said back; the streak.

@@ -48,20 +48,43 @@ def screened(turn: Turn, *texts: str | None) -> Said | None:
     return None
 
 
-def breathe(turn: Turn, pattern: str | None = None, minutes: int | None = None) -> Said:
+def breathe(turn: Turn, pattern: str | None = None, minutes: float | None = None) -> Said:
     """The whole exercise: the pattern asked for (by id, name or description; the
-    default otherwise), for the minutes asked (kept within the content's range, and
-    said so when changed)."""
+    default otherwise, and said so when it was not one the skill knows), for the minutes
+    asked (kept within the content's range, and said so when changed; none, zero or
+    less: the default length)."""
     answered = screened(turn, pattern)
     if answered is not None:
         return answered
     breathing = turn.content.breathing
-    chosen = br.choose_pattern(breathing, pattern, pattern)
-    if pattern and chosen == breathing.default:
-        chosen = br.pattern_named_in(breathing, pattern) or chosen
-    asked = minutes * 60 if minutes is not None else None
-    seconds = br.clamp_minutes(breathing, minutes) * 60
-    return practices.whole_exercise(turn, chosen, seconds, asked)
+    named = _pattern(turn, pattern) if pattern and pattern.strip() else None
+    unknown = bool(pattern and pattern.strip()) and named is None
+    chosen = named or breathing.default
+    asked = round(minutes * 60) if minutes is not None and 0 < minutes < 10_000 else None
+    seconds = br.clamp_seconds(breathing, asked)
+    lead = turn.voice.say("breathe_pattern_unknown") if unknown else None
+    done = practices.whole_exercise(turn, chosen, seconds, asked)
+    if lead is None:
+        return done
+    return Said(f"{lead} {done.speech}", done.card, {**done.data, "pattern_known": False})
+
+
+def _pattern(turn: Turn, text: str) -> str | None:
+    """The pattern ``text`` names: its id, its name, or one of its descriptions."""
+    breathing = turn.content.breathing
+    if text in breathing.patterns:
+        return text
+    spoken = text.strip().lower()
+    for found in breathing.patterns.values():
+        if spoken in (found.id.replace("_", " "), found.name.lower()):
+            return found.id
+    return br.pattern_named_in(breathing, text)
+
+
+# Replies to a gratitude or win question that are not the answer however they are
+# worded (as on classic Alexa): thanks, help, yes, "say that again", "hang on", and
+# "don't save that".
+NOT_ANSWERS = ("thanks", "help", "yes", "repeat", "hold", "undo")
 
 
 def _words(turn: Turn, text: str | None) -> str | None:
@@ -71,9 +94,16 @@ def _words(turn: Turn, text: str | None) -> str | None:
     if not said:
         return None
     said = turn.content.corrected(said).strip()
-    if not said or turn.content.is_filler(said):
+    if not said or turn.content.is_filler(said) or turn.content.says_nothing(said):
         return None
     return said
+
+
+def _declined(turn: Turn, said: str) -> bool:
+    """ "nope", "nothing today", "dunno, nothing springs to mind", "don't save that":
+    nothing to save, and no question pressed on them."""
+    content = turn.content
+    return content.is_refusal(said) or content.sense(said, NOT_ANSWERS) is not None
 
 
 def share_gratitude(turn: Turn, text: str | None = None) -> Said:
@@ -85,6 +115,8 @@ def share_gratitude(turn: Turn, text: str | None = None) -> Said:
         question = turn.rng.choice(list(turn.content.gratitude_questions))
         speech = turn.voice.say("gratitude_ask", question=Markup(question.text))
         return Said(speech, data={"saved": False, "question": question.id})
+    if _declined(turn, said):
+        return Said(turn.voice.say("capture_declined"), data={"saved": False})
     return practices.save_gratitude(turn, said)
 
 
@@ -95,6 +127,8 @@ def celebrate_win(turn: Turn, text: str | None = None) -> Said:
     said = _words(turn, text)
     if said is None:
         return Said(turn.voice.say("win_ask"), data={"saved": False})
+    if _declined(turn, said):
+        return Said(turn.voice.say("capture_declined"), data={"saved": False})
     return practices.save_win(turn, said)
 
 
@@ -118,8 +152,9 @@ def find_help(turn: Turn) -> Said:
     return practices.find_help(turn)
 
 
-def delete_household_data(turn: Turn, confirm: bool = False) -> Said:
-    """Erases only with ``confirm`` exactly true; otherwise the question to ask."""
+def delete_household_data(turn: Turn, confirm: object = False) -> Said:
+    """Erases only with ``confirm`` exactly true (the JSON boolean); anything else
+    ("yes", 1, "true") gets the question to ask, and nothing is erased."""
     if confirm is True:
         return practices.erase_household(turn)
     return practices.delete_question(turn)

@@ -282,9 +282,7 @@ def build_server(
         pattern: Annotated[
             str | None, Field(description=arg("breathe", "pattern"), max_length=MAX_TEXT)
         ] = None,
-        minutes: Annotated[
-            int | None, Field(description=arg("breathe", "minutes"), ge=1, le=60)
-        ] = None,
+        minutes: Annotated[float | None, Field(description=arg("breathe", "minutes"))] = None,
     ) -> CallToolResult:
         return await call("breathe", ctx, lambda t: tools.breathe(t, pattern, minutes), pattern)
 
@@ -351,8 +349,14 @@ def build_server(
     @server.tool(**describe("delete_household_data"))
     async def delete_household_data(
         ctx: Context,
+        # Declared a boolean; read as anything, so "yes" or 1 gets the question again
+        # (tools.delete_household_data erases only for the JSON true), not an error.
         confirm: Annotated[
-            bool, Field(description=arg("delete_household_data", "confirm"), strict=True)
+            Any,
+            Field(
+                description=arg("delete_household_data", "confirm"),
+                json_schema_extra={"type": "boolean"},
+            ),
         ] = False,
     ) -> CallToolResult:
         return await call(
