@@ -703,3 +703,20 @@ def test_dev_mode_is_the_household_together_chat_uses() -> None:
     from skill.sim.envelope import Device
 
     assert Device().user_id == LOCAL_USER
+
+
+def test_check_in_brings_how_someone_is_to_the_screen(dev: tuple[str, Path]) -> None:
+    """On Alexa+ the assistant picks the tool: words that are not a practice reach the
+    screen through check_in. Nothing is stored."""
+    url, db = dev
+    before = local_snapshot(db)
+    said = {
+        "i don't want to be here anymore": {"crisis", "crisis_urgent"},
+        "i'm not coping, everything is too much": {"support"},
+        "long day, we're knackered": {"weary"},
+        "we're alright, just checking in": {"check_in_heard"},
+    }
+    for text, expected in said.items():
+        got = keys(call(url, "check_in", {"text": text}, meta={"locale": "en-GB"}))
+        assert got and got[0] in expected, (text, got)
+    assert local_snapshot(db) == before

@@ -29,10 +29,11 @@ TOOLS = (
     "recall",
     "find_help",
     "delete_household_data",
+    "check_in",
 )
 
 #: Tools that change nothing (annotated read-only for the host).
-READ_ONLY = frozenset({"progress", "recall", "find_help"})
+READ_ONLY = frozenset({"progress", "recall", "find_help", "check_in"})
 
 
 def screened(turn: Turn, *texts: str | None) -> Said | None:
@@ -150,6 +151,21 @@ def recall(turn: Turn, kind: str | None = None) -> Said:
 
 def find_help(turn: Turn) -> Said:
     return practices.find_help(turn)
+
+
+def check_in(turn: Turn, text: str | None = None) -> Said:
+    """How someone is, in their words, when it is not a practice ("I'm not coping", "long
+    day", "he hasn't spoken in days"): on Alexa+ the assistant decides what to call, so
+    words like these need a tool to reach the screen. A crisis gets the line; distress,
+    care and a minute of breathing offered; tiredness, a kind word and the same offer;
+    anything else, thanks and the practices. Nothing is stored."""
+    answered = screened(turn, text)
+    if answered is not None:
+        return answered
+    said = (text or "").strip()
+    if said and turn.content.sense(said, ("weary",)) is not None:
+        return Said(turn.voice.say("weary"), data={"weary": True})
+    return Said(turn.voice.say("check_in_heard"), data={})
 
 
 def delete_household_data(turn: Turn, confirm: object = False) -> Said:

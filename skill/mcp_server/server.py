@@ -170,8 +170,6 @@ class ToolShell:
 
 def answer(turn: Turn, said: Said, *, error: bool = False) -> CallToolResult:
     text = sentences(to_plain(said.speech))
-    if said.card is not None and said.data.get("crisis"):
-        text = f"{text}\n\n{to_plain(said.card[1])}"  # the line, written down too
     return CallToolResult(
         content=[TextContent(type="text", text=text)],
         structured_content=dict(said.data),
@@ -362,6 +360,15 @@ def build_server(
         return await call(
             "delete_household_data", ctx, lambda t: tools.delete_household_data(t, confirm)
         )
+
+    @server.tool(**describe("check_in"))
+    async def check_in(
+        ctx: Context,
+        text: Annotated[
+            str | None, Field(description=arg("check_in", "text"), max_length=MAX_TEXT)
+        ] = None,
+    ) -> CallToolResult:
+        return await call("check_in", ctx, lambda t: tools.check_in(t, text), text)
 
     if oauth is not None and not dev:
         metadata = protected_resource_metadata(oauth)
