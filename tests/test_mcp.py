@@ -720,3 +720,17 @@ def test_check_in_brings_how_someone_is_to_the_screen(dev: tuple[str, Path]) -> 
         got = keys(call(url, "check_in", {"text": text}, meta={"locale": "en-GB"}))
         assert got and got[0] in expected, (text, got)
     assert local_snapshot(db) == before
+
+
+def test_a_mind_change_is_not_saved_and_names_what_they_wanted(dev: tuple[str, Path]) -> None:
+    url, db = dev
+    before = local_snapshot(db)
+    switched = call(
+        url, "share_gratitude", {"text": "a gratitude, wait no, actually, can we do a win instead"}
+    )
+    assert keys(switched) == ["capture_changed"]
+    assert switched.structured_content == {"saved": False, "instead": "celebrate_win"}
+    taken_back = call(url, "celebrate_win", {"text": "he slept, wait, no, he didn't, forget it"})
+    assert keys(taken_back) == ["capture_changed"]
+    assert keys(call(url, "share_gratitude", {"text": "idk"})) == ["gratitude_ask"]
+    assert local_snapshot(db) == before

@@ -115,7 +115,7 @@ SPEECH_KEYS: dict[str, Key] = {
     "capture_declined": _k(),
     "breathe_pattern_unknown": _k(),
     # Alexa+ check_in: how someone is, heard, with nothing of danger, distress or
-    # tiredness in it: thanks, and the practices offered (a question).
+    # tiredness in it: thanks, and an invitation to say more or to breathe (a question).
     "check_in_heard": _k(),
     # The answer took the question back ("actually no, let's do breathing instead"):
     # nothing saved; the offer again, so they can say what they want.

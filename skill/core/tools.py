@@ -88,6 +88,29 @@ def _pattern(turn: Turn, text: str) -> str | None:
 NOT_ANSWERS = ("thanks", "help", "yes", "repeat", "hold", "undo")
 
 
+# What a mind change asked for instead, as the tool that gives it.
+INSTEAD = {
+    "BreatheIntent": "breathe",
+    "GratitudeIntent": "share_gratitude",
+    "CelebrateWinIntent": "celebrate_win",
+    "ReflectionIntent": "todays_reflection",
+}
+
+
+def _changed(turn: Turn, text: str | None) -> Said | None:
+    """ "a gratitude, wait no, can we do a win instead", "he slept, wait, no, forget it":
+    the question taken back, as on classic Alexa; nothing saved, and what they asked
+    for instead (a tool to call), when they named one."""
+    said = (text or "").strip()
+    if not said or not turn.content.is_mind_change(said):
+        return None
+    wanted = INSTEAD.get(turn.content.offered_in(said) or "")
+    data: dict[str, object] = {"saved": False}
+    if wanted:
+        data["instead"] = wanted
+    return Said(turn.voice.say("capture_changed"), data=data)
+
+
 def _words(turn: Turn, text: str | None) -> str | None:
     """The household's words as they meant them ("the... no, actually, the nurse" is
     the nurse); None when they are only filler or empty."""
@@ -108,7 +131,7 @@ def _declined(turn: Turn, said: str) -> bool:
 
 
 def share_gratitude(turn: Turn, text: str | None = None) -> Said:
-    answered = screened(turn, text)
+    answered = screened(turn, text) or _changed(turn, text)
     if answered is not None:
         return answered
     said = _words(turn, text)
@@ -122,7 +145,7 @@ def share_gratitude(turn: Turn, text: str | None = None) -> Said:
 
 
 def celebrate_win(turn: Turn, text: str | None = None) -> Said:
-    answered = screened(turn, text)
+    answered = screened(turn, text) or _changed(turn, text)
     if answered is not None:
         return answered
     said = _words(turn, text)
