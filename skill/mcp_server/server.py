@@ -15,6 +15,11 @@ IANA zone) when the host passes one, else in the locale's zone. A store fault is
 answered with the spoken apology (``isError``), never a failed request; nothing is
 half-written (each practice is one store call).
 
+Each tool call is applied once per call. MCP gives a call no id that survives a retry
+(stateless JSON responses; JSON-RPC ids restart with every session), so a host that
+resends a call after a timeout could save twice; the classic Alexa path keeps its
+exactly-once rule by the Alexa request id. Decided: the turn's once-key is fresh per call.
+
 This module keeps its annotations evaluated (no ``from __future__ import annotations``):
 the tools' JSON schemas are built from them, with the argument descriptions read from
 ``<lang>/tools.toml``.
