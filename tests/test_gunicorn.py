@@ -5,47 +5,22 @@ a malformed chunked body is a 400, and clients that stall their bodies cannot st
 from __future__ import annotations
 
 import contextlib
-import signal
 import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from skill.web.body import BODY_DEADLINE_S
-from tests.helpers import free_port
+from tests.helpers import serving_dev
 
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[int, Path]]:
     """One worker with two threads, so two stalled clients would pin it all."""
-    tmp = tmp_path_factory.mktemp("served")
-    port = free_port()
-    err = tmp / "stderr.log"
-    with err.open("w") as stderr:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "skill", "serve", "--dev", "--port", str(port),
-             "--workers", "1", "--threads", "2", "--store", f"sqlite:///{tmp / 'g.db'}"],
-            stdout=subprocess.DEVNULL, stderr=stderr,
-        )  # fmt: skip
-        try:
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2):
-                        break
-                except OSError:
-                    if time.monotonic() > deadline or proc.poll() is not None:
-                        raise
-                    time.sleep(0.2)
-            yield port, err
-        finally:
-            proc.send_signal(signal.SIGTERM)
-            proc.wait(timeout=30)
+    with serving_dev(tmp_path_factory.mktemp("served"), threads=2) as (port, _db, err):
+        yield port, err
 
 
 def raw(port: int, data: bytes, *, timeout: float = 10) -> bytes:

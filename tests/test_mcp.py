@@ -16,11 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import signal
-import subprocess
-import sys
 import threading
-import time
 import urllib.error
 import urllib.request
 from collections.abc import AsyncIterator, Iterator
@@ -50,7 +46,7 @@ from skill.store.sqlite import SqliteStore
 from skill.web.app import create_app
 from tests.conftest import PROD_SALT
 from tests.crisis_eval import read_set
-from tests.helpers import free_port
+from tests.helpers import serving_dev
 from tests.oauth_issuer import OAuthIssuer
 
 TOOL_NAMES = list(tools.TOOLS)
@@ -131,30 +127,12 @@ INIT = {
 @pytest.fixture(scope="module")
 def dev(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     """``together serve --dev`` on a new SQLite file: the URL of /mcp and the file."""
-    tmp = tmp_path_factory.mktemp("mcp_dev")
-    port = free_port()
-    db = tmp / "dev.db"
-    err = tmp / "stderr.log"
-    with err.open("w") as stderr:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "skill", "serve", "--dev", "--port", str(port),
-             "--workers", "1", "--threads", "4", "--store", f"sqlite:///{db}"],
-            stdout=subprocess.DEVNULL, stderr=stderr,
-        )  # fmt: skip
-        try:
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2):
-                        break
-                except OSError:
-                    if time.monotonic() > deadline or proc.poll() is not None:
-                        raise
-                    time.sleep(0.2)
-            yield f"http://127.0.0.1:{port}/mcp", db
-        finally:
-            proc.send_signal(signal.SIGTERM)
-            proc.wait(timeout=30)
+    with serving_dev(tmp_path_factory.mktemp("mcp_dev"), threads=4, store="dev.db") as (
+        port,
+        db,
+        err,
+    ):
+        yield f"http://127.0.0.1:{port}/mcp", db
     log = err.read_text()
     assert "Traceback" not in log, log[-2000:]
 

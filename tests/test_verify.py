@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from werkzeug.datastructures import Headers
 
+from skill.fetch import NoRedirect
 from skill.web import verify as verify_mod
 from skill.web.verify import (
     REASONS,
@@ -502,10 +503,10 @@ def test_default_fetcher_has_an_overall_deadline(
 
 def test_default_fetcher_does_not_follow_redirects() -> None:
     request = urllib.request.Request(GOOD_URL)
-    handler = verify_mod._NoRedirect()
+    handler = NoRedirect()
     assert handler.redirect_request(request, None, 302, "Found", {}, "http://evil/") is None
     opener = verify_mod._build_opener()
-    assert any(isinstance(h, verify_mod._NoRedirect) for h in vars(opener)["handlers"])
+    assert any(isinstance(h, NoRedirect) for h in vars(opener)["handlers"])
 
 
 def test_oversize_chain_from_custom_fetcher_is_refused() -> None:

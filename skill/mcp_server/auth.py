@@ -32,6 +32,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from mcp.server.auth.provider import AccessToken
 
 from skill.errors import TogetherError
+from skill.fetch import NoRedirect, read_bounded
 
 __all__ = [
     "ALGORITHMS",
@@ -77,21 +78,6 @@ class _Refused(Exception):
 class _Key:
     key: rsa.RSAPublicKey | ec.EllipticCurvePublicKey
     algorithm: str
-
-
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    """Refuse redirects: the configured JWKS URL is the only URL downloaded."""
-
-    def redirect_request(
-        self,
-        req: urllib.request.Request,
-        fp: Any,
-        code: int,
-        msg: str,
-        headers: Any,
-        newurl: str,
-    ) -> urllib.request.Request | None:
-        return None
 
 
 class JwtVerifier:
@@ -395,7 +381,7 @@ def _download(url: str, timeout: float) -> bytes:
     body is read in chunks against the deadline, so a trickling server is cut off.
     """
     deadline = time.monotonic() + timeout
-    opener = urllib.request.build_opener(_NoRedirect())
+    opener = urllib.request.build_opener(NoRedirect())
     request = urllib.request.Request(  # noqa: S310 - the scheme is checked in __init__
         url, headers={"Accept": "application/json", "User-Agent": "resilient-together/mcp"}
     )
@@ -405,27 +391,12 @@ def _download(url: str, timeout: float) -> bytes:
         exc.close()
         raise
     with response:
-        sock = _socket_of(response)
-        chunks: list[bytes] = []
-        size = 0
-        while size <= MAX_JWKS_BYTES:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise TimeoutError("JWKS download too slow")
-            if sock is not None:
-                sock.settimeout(left)
-            chunk = response.read1(MAX_JWKS_BYTES + 1 - size)
-            if not chunk:
-                break
-            chunks.append(chunk)
-            size += len(chunk)
-    if size > MAX_JWKS_BYTES:
+        body = read_bounded(
+            response,
+            deadline=deadline,
+            limit=MAX_JWKS_BYTES,
+            too_slow=lambda: TimeoutError("JWKS download too slow"),
+        )
+    if len(body) > MAX_JWKS_BYTES:
         raise ValueError("JWKS too large")
-    return b"".join(chunks)
-
-
-def _socket_of(response: Any) -> Any:
-    """The socket under an http.client response (None for anything else)."""
-    raw = getattr(getattr(response, "fp", None), "raw", None)
-    sock = getattr(raw, "_sock", None)
-    return sock if hasattr(sock, "settimeout") else None
+    return body

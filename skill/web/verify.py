@@ -84,6 +84,7 @@ from cryptography.x509.verification import PolicyBuilder, Store
 from cryptography.x509.verification import VerificationError as _ChainError
 
 from skill.errors import TogetherError
+from skill.fetch import NoRedirect, read_bounded
 
 __all__ = [
     "DEFAULT_MAX_BODY_BYTES",
@@ -211,21 +212,6 @@ class HeaderSource(Protocol):
 # --------------------------------------------------------------------------- fetching
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    """Refuse redirects: the validated URL is the only URL we download."""
-
-    def redirect_request(
-        self,
-        req: urllib.request.Request,
-        fp: Any,
-        code: int,
-        msg: str,
-        headers: Any,
-        newurl: str,
-    ) -> urllib.request.Request | None:
-        return None
-
-
 def _tls_context() -> ssl.SSLContext:
     try:
         import certifi
@@ -237,7 +223,7 @@ def _tls_context() -> ssl.SSLContext:
 
 def _build_opener() -> urllib.request.OpenerDirector:
     return urllib.request.build_opener(
-        _NoRedirect(), urllib.request.HTTPSHandler(context=_tls_context())
+        NoRedirect(), urllib.request.HTTPSHandler(context=_tls_context())
     )
 
 
@@ -281,30 +267,18 @@ def default_fetcher(url: str) -> bytes:
 def _download(url: str, deadline: float) -> bytes:
     request = urllib.request.Request(url, headers={"User-Agent": "resilient-together/verify"})  # noqa: S310
     with _build_opener().open(request, timeout=FETCH_TIMEOUT_SECONDS) as response:
-        sock = _socket_of(response)
-        chunks: list[bytes] = []
-        size = 0
-        while size <= MAX_CHAIN_BYTES:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise VerificationError("cert_fetch", "signing certificate download too slow")
-            if sock is not None:
-                sock.settimeout(min(left, FETCH_TIMEOUT_SECONDS))
-            chunk = response.read1(MAX_CHAIN_BYTES + 1 - size)
-            if not isinstance(chunk, bytes):
-                raise VerificationError("cert_fetch")
-            if not chunk:
-                break
-            chunks.append(chunk)
-            size += len(chunk)
-    return b"".join(chunks)
-
-
-def _socket_of(response: Any) -> Any:
-    """The socket under an http.client response (None for anything else)."""
-    raw = getattr(getattr(response, "fp", None), "raw", None)
-    sock = getattr(raw, "_sock", None)
-    return sock if hasattr(sock, "settimeout") else None
+        try:
+            return read_bounded(
+                response,
+                deadline=deadline,
+                limit=MAX_CHAIN_BYTES,
+                per_read=FETCH_TIMEOUT_SECONDS,
+                too_slow=lambda: VerificationError(
+                    "cert_fetch", "signing certificate download too slow"
+                ),
+            )
+        except TypeError as exc:
+            raise VerificationError("cert_fetch") from exc
 
 
 # --------------------------------------------------------------------------- trust roots
