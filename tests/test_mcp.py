@@ -145,7 +145,7 @@ def local_snapshot(db: Path) -> dict[str, Any]:
         store.close()
 
 
-def test_dev_banner_initialize_and_tools_list(dev: tuple[str, Path]) -> None:
+def test_initialize_and_tools_list(dev: tuple[str, Path]) -> None:
     url, _db = dev
 
     async def go() -> tuple[Any, Any, Any, Any]:
